@@ -1,0 +1,1 @@
+"""The workstation database: schema (`models`), engine and transactions (`database`), migrations."""

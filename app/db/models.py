@@ -1,0 +1,364 @@
+"""The workstation schema (DESIGN.md §3): replica tables (what HQ says) and local-intent tables (what
+happened here). The two kinds are never mixed: the replica is written only by the pull applier and may be
+wiped and pulled again; local intent is written only by user actions and push results, never wiped.
+
+Ids of HQ entities and of records created here are UUID strings; the outbox id is the device-monotonic
+integer of the sync protocol. Timestamps are UTC (`UtcDateTime`); `day` columns are the store's local
+calendar day as ISO text, which is what stats group by.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out; SQLite keeps them as sortable ISO text."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+# ---------------------------------------------------------------- replica: what HQ says
+
+
+class Store(Base):
+    __tablename__ = "stores"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Guide(Base):
+    __tablename__ = "guides"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), index=True)
+    employee_no: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(16), default="guide")  # guide | manager
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), index=True)
+    card_no: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)  # AES-GCM, see app/security/crypto.py
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)  # HMAC blind index
+    phone_masked: Mapped[str | None] = mapped_column(String(11))  # 138****1234, all the card shows
+    level: Mapped[str] = mapped_column(String(16), default="普卡")
+    stage: Mapped[str] = mapped_column(String(16), default="registered")
+    is_paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    enrolled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    enrolled_by_guide_id: Mapped[str | None] = mapped_column(String(36))
+    last_purchase_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_visit_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MemberCode(Base):
+    """Static codes of a member: card numbers (current and old). Dynamic codes are verified, not stored."""
+
+    __tablename__ = "member_codes"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="card")
+
+
+class TagGroup(Base):
+    __tablename__ = "tag_groups"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    sort: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("tag_groups.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    color: Mapped[str] = mapped_column(String(9), default="#607D8B")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MemberTag(Base):
+    __tablename__ = "member_tags"
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[str] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Binding(Base):
+    """A member's exclusive guide. HQ guarantees at most one active binding per member."""
+
+    __tablename__ = "bindings"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    guide_id: Mapped[str] = mapped_column(String(36))  # may be a guide of another store: no FK
+    store_id: Mapped[str] = mapped_column(String(36))
+    guide_name: Mapped[str] = mapped_column(String(50), default="")
+    store_name: Mapped[str] = mapped_column(String(100), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    bound_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    protected_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        # HQ guarantees one active binding per member; the replica does not re-enforce it, because a
+        # pulled page may carry the new binding before the end of the old one.
+        Index("ix_bindings_member_active", "member_id", sqlite_where=text("active = 1")),
+        Index("ix_bindings_guide_active", "guide_id", "active"),
+    )
+
+
+class BindingConflict(Base):
+    """A bind that lost at HQ, kept so both stores and HQ can see who won."""
+
+    __tablename__ = "binding_conflicts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36), index=True)
+    losing_guide_id: Mapped[str] = mapped_column(String(36))
+    losing_store_id: Mapped[str] = mapped_column(String(36))
+    winning_guide_id: Mapped[str] = mapped_column(String(36))
+    winning_store_id: Mapped[str] = mapped_column(String(36))
+    winning_guide_name: Mapped[str] = mapped_column(String(50), default="")
+    winning_store_name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TaskList(Base):
+    __tablename__ = "task_lists"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    store_id: Mapped[str | None] = mapped_column(String(36))
+    title: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(8), default="hq")  # hq | store
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TaskItem(Base):
+    __tablename__ = "task_items"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    list_id: Mapped[str | None] = mapped_column(ForeignKey("task_lists.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="call")  # call | message | invite | visit
+    assigned_guide_id: Mapped[str | None] = mapped_column(String(36))
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | done | skipped | cancelled
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_by_guide_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_task_items_guide_state_due", "assigned_guide_id", "state", "due_at"),)
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    guide_id: Mapped[str] = mapped_column(String(36))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Policy(Base):
+    """HQ's binding and outreach policy, one versioned row (id = 1)."""
+
+    __tablename__ = "policy"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    protection_days: Mapped[int] = mapped_column(Integer, default=90)
+    renew_on_service: Mapped[bool] = mapped_column(Boolean, default=True)
+    cross_store_transfer: Mapped[bool] = mapped_column(Boolean, default=False)
+    sleeping_days: Mapped[int] = mapped_column(Integer, default=180)
+    contact_budget: Mapped[int] = mapped_column(Integer, default=4)
+    contact_window_days: Mapped[int] = mapped_column(Integer, default=30)
+    code_ttl_seconds: Mapped[int] = mapped_column(Integer, default=300)
+    clock_tolerance_seconds: Mapped[int] = mapped_column(Integer, default=120)
+
+
+class QrKey(Base):
+    """An HQ public key that member codes are verified against (rotation by key id)."""
+
+    __tablename__ = "qr_keys"
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # raw 32-byte Ed25519
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+REPLICA_TABLES: tuple[type[Base], ...] = (
+    Store, Guide, Member, MemberCode, TagGroup, Tag, MemberTag, Binding, BindingConflict,
+    TaskList, TaskItem, Note, Policy, QrKey,
+)  # fmt: skip
+
+
+# ---------------------------------------------------------------- local intent: what happened here
+
+
+class Outbox(Base):
+    """One row per mutation made here, in the order made. `id` is the device-monotonic mutation id:
+    AUTOINCREMENT so an id is never reused, even after rows are pruned."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(40))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    guide_id: Mapped[str] = mapped_column(String(36))
+    # Denormalised for the effective-state overlay: which member the mutation concerns, and the phone
+    # blind index of an enrollment (so a member enrolled offline is found by phone at once).
+    member_id: Mapped[str | None] = mapped_column(String(36))
+    lookup_key: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sent|acked|rejected
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    acked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index("ix_outbox_member_state", "member_id", "state"),
+        Index("ix_outbox_lookup_key", "lookup_key", sqlite_where=text("lookup_key IS NOT NULL")),
+        Index("ix_outbox_state", "state"),
+        {"sqlite_autoincrement": True},
+    )
+
+
+class Visit(Base):
+    """A member served at this counter (a scan that showed a card, or an enrollment)."""
+
+    __tablename__ = "visits"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36), index=True)
+    guide_id: Mapped[str] = mapped_column(String(36))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    day: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(16), default="scan")  # scan | phone | card | enroll
+
+
+class Activity(Base):
+    """The counter's ledger for manager stats: one row per counted action of a guide. Triggers (see
+    the migration) keep `daily_stats` in step inside the same transaction."""
+
+    __tablename__ = "activity"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # served|bind|enroll|paid|decline|task_done|transfer
+    guide_id: Mapped[str] = mapped_column(String(36))
+    member_id: Mapped[str | None] = mapped_column(String(36))
+    day: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    outbox_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)  # set when HQ rejects the mutation
+
+
+class DailyStat(Base):
+    """Roll-up of `activity` per store day, guide and kind; maintained by triggers only."""
+
+    __tablename__ = "daily_stats"
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    guide_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEvent(Base):
+    """Append-only audit trail: every mutation, every PII reveal and export, logins."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    guide_id: Mapped[str | None] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str | None] = mapped_column(String(36))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class UsedNonce(Base):
+    """Nonces of dynamic member codes already accepted here, kept until the code would have expired."""
+
+    __tablename__ = "used_nonces"
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class LoginState(Base):
+    """Wrong-PIN counter and lock-out per employee number (local, survives restarts)."""
+
+    __tablename__ = "login_state"
+    employee_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SyncState(Base):
+    """The workstation's sync position and identity (one row, id = 1)."""
+
+    __tablename__ = "sync_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[str | None] = mapped_column(String(36))
+    store_id: Mapped[str | None] = mapped_column(String(36))
+    hq_url: Mapped[str | None] = mapped_column(String(300))
+    cursor: Mapped[str | None] = mapped_column(Text)
+    last_acked_id: Mapped[int] = mapped_column(Integer, default=0)
+    server_epoch: Mapped[str | None] = mapped_column(String(64))
+    clock_offset_ms: Mapped[int] = mapped_column(Integer, default=0)
+    last_sync_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+LOCAL_TABLES: tuple[type[Base], ...] = (
+    Outbox, Visit, Activity, DailyStat, AuditEvent, UsedNonce, LoginState, SyncState,
+)  # fmt: skip

@@ -1,0 +1,105 @@
+"""Phone numbers at rest: AES-GCM encryption and an HMAC blind index, under one per-workstation key.
+
+The master key lives in the OS keyring; where no keyring works (a service account, a headless box) it
+falls back to a 0600 file in the data directory. Two independent subkeys are derived with HKDF, so the
+index key can never decrypt and the cipher key never appears in an index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+log = logging.getLogger(__name__)
+
+KEYRING_SERVICE = "GuideDesk"
+KEY_FILE = "master.key"
+_PHONE_AAD = b"guidedesk/phone/v1"
+_NONCE_BYTES = 12
+
+
+def _keyring_account(data_dir: Path) -> str:
+    # One key per data directory: two workstations' data dirs on one PC never share a key.
+    return "master:" + hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
+
+
+def _file_key(data_dir: Path) -> bytes:
+    path = data_dir / KEY_FILE
+    if path.exists():
+        return bytes.fromhex(path.read_text().strip())
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key.hex())
+        f.flush()
+        os.fsync(f.fileno())
+    return key
+
+
+def load_master_key(data_dir: Path) -> bytes:
+    """The workstation's master key: keyring first, 0600 file second, created on first use.
+
+    `GUIDEDESK_KEYRING=file` forces the file (tests, and machines whose keyring prompts).
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if (data_dir / KEY_FILE).exists() or os.environ.get("GUIDEDESK_KEYRING") == "file":
+        return _file_key(data_dir)
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+
+        account = _keyring_account(data_dir)
+        stored = keyring.get_password(KEYRING_SERVICE, account)
+        if stored:
+            return bytes.fromhex(stored)
+        key = secrets.token_bytes(32)
+        keyring.set_password(KEYRING_SERVICE, account, key.hex())
+        return key
+    except (KeyringError, RuntimeError, OSError) as exc:  # no usable keyring backend on this machine
+        log.warning("OS keyring unavailable (%s); keeping the key in a 0600 file", type(exc).__name__)
+        return _file_key(data_dir)
+
+
+def _subkey(master: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
+
+
+@dataclass(frozen=True)
+class PhoneCipher:
+    """Encrypts, decrypts and blind-indexes mainland mobile numbers."""
+
+    cipher_key: bytes
+    index_key: bytes
+
+    @classmethod
+    def from_master(cls, master: bytes) -> PhoneCipher:
+        return cls(_subkey(master, b"guidedesk/phone-cipher"), _subkey(master, b"guidedesk/phone-index"))
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path) -> PhoneCipher:
+        return cls.from_master(load_master_key(data_dir))
+
+    def encrypt(self, phone: str) -> bytes:
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        return nonce + AESGCM(self.cipher_key).encrypt(nonce, phone.encode(), _PHONE_AAD)
+
+    def decrypt(self, blob: bytes) -> str:
+        nonce, sealed = blob[:_NONCE_BYTES], blob[_NONCE_BYTES:]
+        return AESGCM(self.cipher_key).decrypt(nonce, sealed, _PHONE_AAD).decode()
+
+    def blind_index(self, phone: str) -> str:
+        return hmac.new(self.index_key, phone.encode(), hashlib.sha256).hexdigest()
+
+
+def mask_phone(phone: str) -> str:
+    """`138****1234`: what the card shows; the full number needs an audited reveal."""
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""The one entry point a fresh machine needs: bootstraps `.venv`, then runs the app, the tests or the
+benchmarks.
+
+    python run.py app      # the workstation (demo data; HQ and window arrive with their issues)
+    python run.py test     # the whole test suite
+    python run.py bench    # the benchmarks; results go to docs/benchmarks.md
+
+Works with only the standard library and on Windows as well as Linux, because store PCs run Windows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".guidedesk-installed"
+
+
+def _venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _wanted_stamp() -> str:
+    # Reinstall whenever the declared dependencies change, not on every run.
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def bootstrap() -> Path:
+    """Create `.venv` and install the project with its extras, once per pyproject.toml change."""
+    py = _venv_python()
+    if not py.exists():
+        print("GuideDesk: creating .venv …", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    if not STAMP.exists() or STAMP.read_text() != _wanted_stamp():
+        print("GuideDesk: installing dependencies into .venv (first run takes a few minutes) …", flush=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "-e", f"{ROOT}[dev]"], check=True)
+        STAMP.write_text(_wanted_stamp())
+    return py
+
+
+def main(argv: list[str]) -> int:
+    command, rest = (argv[0], argv[1:]) if argv else ("app", [])
+    if command not in {"app", "test", "bench"}:
+        print(__doc__)
+        return 2
+    py = bootstrap()
+    env = dict(os.environ)
+    if command == "test":
+        env.setdefault("QT_QPA_PLATFORM", "offscreen")
+        return subprocess.call([str(py), "-m", "pytest", *rest], cwd=ROOT, env=env)
+    if command == "bench":
+        return subprocess.call([str(py), "-m", "benchmarks", *rest], cwd=ROOT, env=env)
+    return subprocess.call([str(py), "-m", "app.launch", *rest], cwd=ROOT, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
