@@ -19,7 +19,29 @@ MAX_PULL_LIMIT: Final = 1000
 
 
 class Mutation:
-    """Names of every mutation a workstation can push (`noun.verb.vN`)."""
+    """Names of every mutation a workstation can push (`noun.verb.vN`), and their `args`.
+
+    The acting guide travels in the envelope (`guide_id`), never in `args`. Ids of records created on
+    the workstation are client-generated UUIDs. Times are ISO-8601 UTC strings.
+
+    | name                | args |
+    |---------------------|------|
+    | binding.create.v1   | binding_id, member_id, code? (the signed member code scanned, if any) |
+    | binding.transfer.v1 | binding_id (new), member_id, from_binding_id, to_guide_id, reason
+    |                     | (manager_approved / protection_lapsed / departure), approved_by? (manager id) |
+    | binding.end.v1      | binding_id, member_id, reason |
+    | member.enroll.v1    | member_id, card_no, name, phone (sealed at rest), consent {at, text_version,
+    |                     | channel}, paid (bool) |
+    | member.decline.v1   | decline_id, reason? |
+    | tag.add.v1          | member_id, tag_id |
+    | tag.remove.v1       | member_id, tag_id |
+    | note.add.v1         | note_id, member_id, body |
+    | task.create.v1      | task_id, member_id, kind (call/message/invite/visit), due_at?, assigned_guide_id?, note? |
+    | task.assign.v1      | task_id, guide_id |
+    | task.complete.v1    | task_id, outcome (reached/not_reached/call_back/declined), note?, completed_at |
+    | visit.record.v1     | visit_id, member_id, source (scan/card/phone/enroll), at |
+    | audit.append.v1     | action, subject_id?, details {} |
+    """
 
     BINDING_CREATE: Final = "binding.create.v1"
     BINDING_TRANSFER: Final = "binding.transfer.v1"
