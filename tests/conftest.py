@@ -13,9 +13,9 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["GUIDEDESK_KEYRING"] = "file"  # never touch the developer's real keyring from tests
 
-from app.clock import FixedClock  # noqa: E402
-from app.db.database import DB_FILENAME, Database  # noqa: E402
-from app.workstation import Workstation  # noqa: E402
+from app.clock import FixedClock
+from app.db.database import DB_FILENAME, Database
+from app.workstation import Workstation
 
 # A Thursday morning in the store's time zone (02:00 UTC = 10:00 Asia/Shanghai).
 T0 = datetime(2026, 11, 19, 2, 0, tzinfo=UTC)

@@ -126,7 +126,9 @@ def _entry(row: Outbox) -> OutboxEntry:
     )
 
 
-def list_outbox(session: Session, *, states: tuple[str, ...] | None = None, limit: int = 1000) -> list[OutboxEntry]:
+def list_outbox(
+    session: Session, *, states: tuple[str, ...] | None = None, limit: int = 1000
+) -> list[OutboxEntry]:
     """Oldest first, optionally filtered by state."""
     query = select(Outbox).order_by(Outbox.id).limit(limit)
     if states:
@@ -145,4 +147,6 @@ def pending_for_member(session: Session, member_id: str) -> list[OutboxEntry]:
 
 
 def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Outbox).where(Outbox.state.in_(PENDING_STATES))) or 0
+    return (
+        session.scalar(select(func.count()).select_from(Outbox).where(Outbox.state.in_(PENDING_STATES))) or 0
+    )

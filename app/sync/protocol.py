@@ -36,7 +36,8 @@ class Mutation:
     | tag.add.v1          | member_id, tag_id |
     | tag.remove.v1       | member_id, tag_id |
     | note.add.v1         | note_id, member_id, body |
-    | task.create.v1      | task_id, member_id, kind (call/message/invite/visit), due_at?, assigned_guide_id?, note? |
+    | task.create.v1      | task_id, member_id, kind (call/message/invite/visit), due_at?,        |
+    |                     | assigned_guide_id?, note?                                             |
     | task.assign.v1      | task_id, guide_id |
     | task.complete.v1    | task_id, outcome (reached/not_reached/call_back/declined), note?, completed_at |
     | visit.record.v1     | visit_id, member_id, source (scan/card/phone/enroll), at |

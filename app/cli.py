@@ -1,0 +1,254 @@
+"""`guidedesk`: the headless commands a store's IT support uses and scripts drive.
+
+    guidedesk [--data-dir DIR] status [--json]
+    guidedesk [--data-dir DIR] scan CODE --guide EMP [--json]
+    guidedesk [--data-dir DIR] outbox [--state pending|sent|acked|rejected] [--json]
+    guidedesk [--data-dir DIR] stats --from DATE --to DATE --format xlsx|csv --out FILE --manager EMP
+    guidedesk [--data-dir DIR] login-test --employee EMP          (PIN read from stdin or a prompt)
+    guidedesk [--data-dir DIR] demo --members N                   (fill an empty workstation with demo data)
+    guidedesk [--data-dir DIR] guide-qr EMP --out FILE.png [--width PX]
+
+Every failure prints `error: <code>` with its details on stderr and exits non-zero (2 for bad usage or
+input, 1 for a refusal), so scripts can switch on the code. Manager commands ask for the manager's PIN.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import getpass
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.clock import store_day
+from app.db.models import Guide, Member, SyncState
+from app.errors import GuideDeskError
+from app.services.common import GuideRef
+from app.workstation import Workstation, default_data_dir
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(_jsonable(value), ensure_ascii=False, indent=2, sort_keys=True))
+
+
+def _guide_ref(ws: Workstation, employee_no: str) -> GuideRef:
+    """The guide a command acts as (looked up, not logged in: IT support tools run without PINs)."""
+    with ws.db.read() as s:
+        row = s.execute(select(Guide).where(Guide.employee_no == employee_no)).scalar_one_or_none()
+    if row is None or not row.active:
+        raise GuideDeskError("unknown_guide", employee_no=employee_no)
+    return GuideRef(
+        id=row.id, store_id=row.store_id, employee_no=row.employee_no, name=row.name, role=row.role
+    )
+
+
+def _read_pin(prompt: str) -> str:
+    return getpass.getpass(prompt) if sys.stdin.isatty() else sys.stdin.readline().strip()
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_status(ws: Workstation, args: argparse.Namespace) -> int:
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from app.db.database import alembic_config
+    from app.services.outbox import pending_count
+
+    with ws.db.engine.connect() as conn:
+        revision = MigrationContext.configure(conn).get_current_revision()
+    head = ScriptDirectory.from_config(alembic_config(ws.db.engine)).get_current_head()
+    with ws.db.read() as s:
+        state = s.get(SyncState, 1)
+        status = {
+            "data_dir": str(ws.data_dir),
+            "schema_revision": revision,
+            "schema_current": revision == head,
+            "members": s.scalar(select(func.count()).select_from(Member)),
+            "guides": s.scalar(select(func.count()).select_from(Guide)),
+            "outbox_pending": pending_count(s),
+            "enrolled": bool(state and state.device_id),
+            "hq_url": state.hq_url if state else None,
+            "last_sync_at": state.last_sync_at if state else None,
+        }
+    if args.json:
+        _print_json(status)
+    else:
+        for key, value in status.items():
+            print(f"{key:>16}: {_jsonable(value)}")
+    return 0
+
+
+def cmd_scan(ws: Workstation, args: argparse.Namespace) -> int:
+    from app.services.cards import member_card
+    from app.services.scan import resolve_scan
+
+    guide = _guide_ref(ws, args.guide)
+    now = ws.clock.now()
+    with ws.db.transaction() as s:  # a real scan: a dynamic code's nonce is spent
+        hit = resolve_scan(s, text=args.code, now=now, cipher=ws.cipher)
+        card = member_card(s, member_id=hit.member_id, viewer=guide, now=now)
+    if args.json:
+        _print_json({"hit": hit, "card": card})
+    else:
+        print(f"{card.name}  {card.phone_masked}  {card.level}  {card.stage}")
+    return 0
+
+
+def cmd_outbox(ws: Workstation, args: argparse.Namespace) -> int:
+    from app.services.outbox import list_outbox
+
+    with ws.db.read() as s:
+        entries = list_outbox(s, states=(args.state,) if args.state else None, limit=args.limit)
+    if args.json:
+        _print_json(entries)
+    else:
+        for e in entries:
+            print(f"{e.id:>8}  {e.state:<8}  {e.created_at:%Y-%m-%d %H:%M:%S}  {e.name}")
+        print(f"{len(entries)} mutation(s)")
+    return 0
+
+
+def cmd_login_test(ws: Workstation, args: argparse.Namespace) -> int:
+    from app.services.guides import login
+
+    guide = login(ws.db, employee_no=args.employee, pin=_read_pin("PIN: "), now=ws.clock.now())
+    print(f"ok: {guide.employee_no} {guide.name} ({guide.role})")
+    return 0
+
+
+def cmd_stats(ws: Workstation, args: argparse.Namespace) -> int:
+    from app.services.export import export_stats
+    from app.services.guides import require_manager
+    from app.services.stats import guide_day_stats
+
+    start, end = args.date_from, args.date_to
+    manager = require_manager(
+        ws.db, employee_no=args.manager, pin=_read_pin("Manager PIN: "), now=ws.clock.now()
+    )
+    now = ws.clock.now()
+    with ws.db.transaction() as s:  # the export is audited
+        report = guide_day_stats(s, store_id=manager.store_id, start=start, end=end, now=now)
+        result = export_stats(
+            s, report=report, path=Path(args.out), fmt=args.format, headers=None, guide=manager, now=now
+        )
+    print(f"wrote {result.rows} row(s) to {result.path}")
+    return 0
+
+
+def cmd_demo(ws: Workstation, args: argparse.Namespace) -> int:
+    from app.demo import generate
+
+    with ws.db.read() as s:
+        if s.scalar(select(func.count()).select_from(Member)):
+            raise GuideDeskError("workstation_not_empty", data_dir=str(ws.data_dir))
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r  {done:,}/{total:,} members", end="", file=sys.stderr, flush=True)
+
+    summary = generate(ws.db, ws.cipher, members=args.members, now=ws.clock.now(), on_progress=progress)
+    print(file=sys.stderr)
+    _print_json(summary)
+    return 0
+
+
+def cmd_guide_qr(ws: Workstation, args: argparse.Namespace) -> int:
+    from app.qr import guide_code, qr_png_for_width
+
+    guide = _guide_ref(ws, args.employee)
+    Path(args.out).write_bytes(qr_png_for_width(guide_code(guide.id), args.width))
+    print(f"wrote {args.out} ({guide.name}, {store_day(ws.clock.now())})")
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="guidedesk", description="GuideDesk 导购台 workstation tools")
+    parser.add_argument("--data-dir", type=Path, default=None, help=f"default: {default_data_dir()}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("status", help="schema, counts, pending outbox, sync position")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_status)
+
+    p = sub.add_parser("scan", help="resolve a scanned code and print the member card")
+    p.add_argument("code")
+    p.add_argument("--guide", required=True, metavar="EMP")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_scan)
+
+    p = sub.add_parser("outbox", help="list mutations made here")
+    p.add_argument("--state", choices=["pending", "sent", "acked", "rejected"])
+    p.add_argument("--limit", type=int, default=1000)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_outbox)
+
+    p = sub.add_parser("stats", help="export manager stats per guide per day")
+    p.add_argument("--from", dest="date_from", type=_day, required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", type=_day, required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    p.add_argument("--out", required=True)
+    p.add_argument("--manager", required=True, metavar="EMP")
+    p.set_defaults(run=cmd_stats)
+
+    p = sub.add_parser("login-test", help="check a guide's PIN (counts towards the lock-out)")
+    p.add_argument("--employee", required=True, metavar="EMP")
+    p.set_defaults(run=cmd_login_test)
+
+    p = sub.add_parser("demo", help="fill an empty workstation with demo data")
+    p.add_argument("--members", type=int, default=20_000)
+    p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser("guide-qr", help="write a guide's binding QR code as PNG")
+    p.add_argument("employee", metavar="EMP")
+    p.add_argument("--out", required=True)
+    p.add_argument("--width", type=int, default=600, help="pixels (poster at 300 dpi: ~2000)")
+    p.set_defaults(run=cmd_guide_qr)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        ws = Workstation.open(args.data_dir)
+    except OSError as exc:
+        print(f"error: data_dir_unusable ({exc})", file=sys.stderr)
+        return 2
+    try:
+        return int(args.run(ws, args))
+    except GuideDeskError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        ws.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""The import rules of DESIGN.md §2, checked on the source: a violation fails the suite, not a review."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# package -> top-level modules it must never import
+FORBIDDEN = {
+    "app": {"PySide6", "shiboken6", "ui", "hq"},
+    "ui": {"requests", "sqlalchemy", "alembic", "hq", "httpx", "urllib3"},
+    "hq": {"ui", "PySide6", "shiboken6"},
+}
+# hq may take only the wire contract and the code formats from the client
+HQ_ALLOWED_FROM_APP = {"app.sync.protocol", "app.qr"}
+HTTP_MODULES = {"requests", "httpx", "urllib3", "http.client", "urllib.request"}
+HTTP_ALLOWED_IN = {"app/sync/client.py"}
+
+
+def _imports(path: Path) -> list[tuple[str, int]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.module, node.lineno))
+            # `from app import qr` names the module in the alias
+            found += [(f"{node.module}.{alias.name}", node.lineno) for alias in node.names]
+    return found
+
+
+def _sources(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py")) if (ROOT / package).is_dir() else []
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_layers_import_only_downwards(package: str) -> None:
+    """app never imports Qt/ui/hq; ui never touches the database or the network; hq never imports Qt."""
+    bad = [
+        f"{path.relative_to(ROOT)}:{line} imports {name}"
+        for path in _sources(package)
+        for name, line in _imports(path)
+        if name.split(".")[0] in FORBIDDEN[package]
+    ]
+    assert not bad, "\n".join(bad)
+
+
+def test_hq_takes_only_the_protocol_and_code_formats_from_the_client() -> None:
+    """HQ and the workstation share a wire contract, not internals."""
+    bad = [
+        f"{path.relative_to(ROOT)}:{line} imports {name}"
+        for path in _sources("hq")
+        for name, line in _imports(path)
+        if name.split(".")[0] == "app"
+        and name != "app"
+        and not any(name == ok or name.startswith(ok + ".") for ok in HQ_ALLOWED_FROM_APP)
+        and not any(
+            ok.startswith(name + ".") for ok in HQ_ALLOWED_FROM_APP
+        )  # `from app.sync import protocol`
+    ]
+    assert not bad, "\n".join(bad)
+
+
+def test_only_the_sync_client_speaks_http() -> None:
+    """One HTTP module: timeouts, TLS and error mapping live in one place."""
+    bad = [
+        f"{path.relative_to(ROOT)}:{line} imports {name}"
+        for package in ("app", "ui")
+        for path in _sources(package)
+        for name, line in _imports(path)
+        if any(name == m or name.startswith(m + ".") for m in HTTP_MODULES)
+        and str(path.relative_to(ROOT)) not in HTTP_ALLOWED_IN
+    ]
+    assert not bad, "\n".join(bad)
+
+
+def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
+    """Guard against a checker that passes everything: it must flag a planted Qt import."""
+    planted = tmp_path / "bad.py"
+    planted.write_text("import os\nfrom PySide6.QtWidgets import QLabel\n", encoding="utf-8")
+    assert ("PySide6.QtWidgets", 2) in _imports(planted)
