@@ -1,0 +1,98 @@
+"""The pull applier writes what HQ says into the replica, encrypting phones and never touching the outbox."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.db.models import Binding, Member, MemberTag, Outbox
+from app.services.outbox import record_mutation
+from app.sync.applier import apply_changes, wipe_replica
+from app.sync.protocol import Change, Mutation
+
+
+def _page() -> list[Change]:
+    return [
+        Change("store", "s1", "put", 1, {"code": "SH001", "name": "上海南京西路店"}),
+        Change("tag_group", "tg1", "put", 2, {"name": "兴趣", "sort": 1}),
+        Change("tag", "t1", "put", 3, {"group_id": "tg1", "name": "护肤", "color": "#E91E63"}),
+        Change(
+            "member",
+            "m1",
+            "put",
+            4,
+            {
+                "store_id": "s1",
+                "card_no": "8800000001",
+                "name": "刘洋",
+                "phone": "13800001111",
+                "stage": "registered",
+                "level": "金卡",
+                "future_field": "ignored",
+            },
+        ),  # fmt: skip
+        Change("member_code", "8800000001", "put", 4, {"member_id": "m1", "kind": "card"}),
+        Change("member_tag", "m1:t1", "put", 5, {}),
+        Change(
+            "binding",
+            "b1",
+            "put",
+            6,
+            {
+                "member_id": "m1",
+                "guide_id": "g1",
+                "store_id": "s1",
+                "active": True,
+                "bound_at": "2026-11-01T02:00:00+00:00",
+                "guide_name": "李娜",
+            },
+        ),  # fmt: skip
+    ]
+
+
+def test_a_page_lands_in_the_replica_with_the_phone_encrypted(ws):
+    """Members pulled from HQ are findable by phone yet the number is never stored in the clear."""
+    with ws.db.transaction() as s:
+        applied = apply_changes(s, _page(), cipher=ws.cipher)
+    assert applied.puts == 7
+    with ws.db.read() as s:
+        member = s.get(Member, "m1")
+        assert member.phone_masked == "138****1111"
+        assert member.phone_index == ws.cipher.blind_index("13800001111")
+        assert ws.cipher.decrypt(member.phone_enc) == "13800001111"
+        assert member.version == 4
+        assert s.scalar(select(func.count()).select_from(MemberTag)) == 1
+        assert s.get(Binding, "b1").bound_at.isoformat() == "2026-11-01T02:00:00+00:00"
+
+
+def test_applying_the_same_page_twice_changes_nothing(ws):
+    """A page re-pulled after a crash before its cursor was saved must be harmless."""
+    for _ in range(2):
+        with ws.db.transaction() as s:
+            apply_changes(s, _page(), cipher=ws.cipher)
+    with ws.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Member)) == 1
+
+
+def test_a_removed_member_is_purged_with_its_tags_and_binding(ws):
+    """PIPL: a member who left the store's scope leaves no data on the workstation."""
+    with ws.db.transaction() as s:
+        apply_changes(s, _page(), cipher=ws.cipher)
+    with ws.db.transaction() as s:
+        apply_changes(s, [Change("member", "m1", "remove", 9)], cipher=ws.cipher)
+    with ws.db.read() as s:
+        assert s.get(Member, "m1") is None
+        assert s.scalar(select(func.count()).select_from(MemberTag)) == 0
+        assert s.scalar(select(func.count()).select_from(Binding)) == 0
+
+
+def test_wiping_the_replica_keeps_the_outbox(ws, clock):
+    """A reset forgets what HQ said, never what the guide did."""
+    with ws.db.transaction() as s:
+        apply_changes(s, _page(), cipher=ws.cipher)
+        record_mutation(s, name=Mutation.NOTE_ADD, args={"note_id": "n1", "member_id": "m1", "body": "x"},
+                        guide_id="g1", now=clock.now(), member_id="m1")  # fmt: skip
+    with ws.db.transaction() as s:
+        wipe_replica(s)
+    with ws.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Member)) == 0
+        assert s.scalar(select(func.count()).select_from(Outbox)) == 1
