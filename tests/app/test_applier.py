@@ -29,7 +29,7 @@ def _page() -> list[Change]:
                 "level": "金卡",
                 "future_field": "ignored",
             },
-        ),  # fmt: skip
+        ),
         Change("member_code", "8800000001", "put", 4, {"member_id": "m1", "kind": "card"}),
         Change("member_tag", "m1:t1", "put", 5, {}),
         Change(
@@ -45,7 +45,7 @@ def _page() -> list[Change]:
                 "bound_at": "2026-11-01T02:00:00+00:00",
                 "guide_name": "李娜",
             },
-        ),  # fmt: skip
+        ),
     ]
 
 
