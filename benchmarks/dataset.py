@@ -81,6 +81,7 @@ def ensure_dataset(members: int, *, rebuild: bool = False) -> Dataset:
     info = {
         "now": now.isoformat(),
         "seconds": round(seconds, 1),
+        "phone_crypto_seconds": summary.phone_crypto_seconds,
         "generator_version": GENERATOR_VERSION,
         "seed": SEED,
         "members": summary.members,
