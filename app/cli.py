@@ -7,6 +7,9 @@
     guidedesk [--data-dir DIR] login-test --employee EMP          (PIN read from stdin or a prompt)
     guidedesk [--data-dir DIR] demo --members N                   (fill an empty workstation with demo data)
     guidedesk [--data-dir DIR] guide-qr EMP --out FILE.png [--width PX]
+    guidedesk [--data-dir DIR] enroll --hq URL --code CODE [--ca FILE]
+    guidedesk [--data-dir DIR] sync [--watch] [--json]
+    guidedesk [--data-dir DIR] conflicts [--json]
 
 Every failure prints `error: <code>` with its details on stderr and exits non-zero (2 for bad usage or
 input, 1 for a refusal), so scripts can switch on the code. Manager commands ask for the manager's PIN.
@@ -44,6 +47,8 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Path):
         return str(value)
+    if isinstance(value, GuideDeskError):
+        return {"code": value.code, "details": _jsonable(value.details)}
     return value
 
 
@@ -182,6 +187,90 @@ def cmd_guide_qr(ws: Workstation, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_enroll(ws: Workstation, args: argparse.Namespace) -> int:
+    from app.sync.device import enroll_device
+
+    enrollment = enroll_device(ws, hq_url=args.hq, code=args.code, ca_path=args.ca)
+    print(f"enrolled as device {enrollment.device_id} of {enrollment.store_code} {enrollment.store_name}")
+    return 0
+
+
+def _print_sync(report: Any, as_json: bool) -> None:
+    if as_json:
+        _print_json(report)
+        return
+    if report.skipped:
+        print(f"sync skipped: {report.skipped}")
+    elif report.error is not None:
+        print(f"sync failed: {report.error.kind} ({report.error.code})")
+    else:
+        print(
+            f"sync {report.action}: pushed {report.pushed} (applied {report.applied}, merged {report.merged},"
+            f" rejected {len(report.rejections)}), pulled {report.pulled} change(s) in {report.pages} page(s)"
+        )
+    for r in report.rejections:
+        print(f"  rejected #{r.id} {r.name}: {r.code} {r.details}")
+    if report.clock_warning:
+        print(f"  warning: this PC's clock is off by {report.clock_offset_ms / 1000:.0f} s")
+
+
+def cmd_sync(ws: Workstation, args: argparse.Namespace) -> int:
+    import time
+
+    from app.sync.device import open_client
+    from app.sync.engine import SyncEngine
+    from app.sync.scheduler import SyncScheduler
+
+    client = open_client(ws, ca_path=args.ca)
+    try:
+        if not args.watch:
+            report = SyncEngine(ws, client).run()
+            _print_sync(report, args.json)
+            return 0 if report.ok else 1
+        scheduler = SyncScheduler()
+        while True:  # until Ctrl+C: the headless equivalent of the app's sync loop
+            now = time.monotonic()
+            if scheduler.due(now):
+                scheduler.started()
+                report = SyncEngine(ws, client).run()
+                scheduler.finished(time.monotonic(), ok=report.ok)
+                _print_sync(report, args.json)
+                if report.action in ("device_revoked", "upgrade_required"):
+                    return 1
+            time.sleep(min(1.0, scheduler.seconds_until_due(time.monotonic())) or 0.1)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        client.close()
+
+
+def cmd_conflicts(ws: Workstation, args: argparse.Namespace) -> int:
+    from app.db.models import BindingConflict
+
+    with ws.db.read() as s:
+        rows = s.scalars(select(BindingConflict).order_by(BindingConflict.created_at.desc())).all()
+        conflicts = [
+            {
+                "member_id": c.member_id,
+                "losing_guide_id": c.losing_guide_id,
+                "losing_store_id": c.losing_store_id,
+                "winning_guide": c.winning_guide_name,
+                "winning_store": c.winning_store_name,
+                "created_at": c.created_at,
+                "resolved": c.resolved,
+            }
+            for c in rows
+        ]
+    if args.json:
+        _print_json(conflicts)
+    else:
+        for c in conflicts:
+            won_by = f"{c['winning_guide']} ({c['winning_store']})"
+            print(f"{c['created_at']:%Y-%m-%d %H:%M}  member {c['member_id']}  won by {won_by}")
+        print(f"{len(conflicts)} conflict(s)")
+    return 0
+
+
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -231,6 +320,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--width", type=int, default=600, help="pixels (poster at 300 dpi: ~2000)")
     p.set_defaults(run=cmd_guide_qr)
+
+    p = sub.add_parser("enroll", help="enroll this workstation with HQ using a one-time code")
+    p.add_argument("--hq", required=True, metavar="URL")
+    p.add_argument("--code", required=True)
+    p.add_argument(
+        "--ca", default=None, metavar="FILE", help="CA bundle for an HQ with a private certificate"
+    )
+    p.set_defaults(run=cmd_enroll)
+
+    p = sub.add_parser("sync", help="sync with HQ once, or keep syncing with --watch")
+    p.add_argument("--watch", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--ca", default=None, metavar="FILE")
+    p.set_defaults(run=cmd_sync)
+
+    p = sub.add_parser("conflicts", help="binding conflicts HQ decided against or for this store")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_conflicts)
     return parser
 
 

@@ -1,0 +1,148 @@
+"""The only module that speaks HTTP: one `requests.Session` to HQ, explicit timeouts, TLS verification on,
+and every failure mapped to a typed `SyncError` kind the engine can act on.
+
+Kinds: network (unreachable, timeout, truncated body), auth (bad token), revoked, upgrade (protocol too
+old), reset (cursor too old or foreign), gap (409 mutation_gap, with the expected id), payload_mismatch
+(422), server (5xx), protocol (an answer that is not what the contract says), refused (4xx with a code).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from app.errors import GuideDeskError
+
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 30.0
+
+
+class SyncError(GuideDeskError):
+    """A sync call failed; `kind` says what the engine should do, `code` is HQ's code when it sent one."""
+
+    def __init__(
+        self, kind: str, code: str | None = None, *, status: int | None = None, **details: Any
+    ) -> None:
+        super().__init__(code or kind, kind=kind, status=status, **details)
+        self.kind = kind
+        self.status = status
+
+
+@dataclass(frozen=True)
+class HqEndpoint:
+    base_url: str  # e.g. https://hq.example.cn or http://127.0.0.1:8765
+    ca_path: str | None = None  # a private CA for an HQ with its own certificate
+
+
+class HqClient:
+    """Typed calls of sync protocol v1. Not thread-safe: one per sync run (the engine is single-flight)."""
+
+    def __init__(self, endpoint: HqEndpoint, *, token: str | None = None, app_version: str = "") -> None:
+        self.endpoint = endpoint
+        self.token = token
+        self.app_version = app_version
+        self._http = requests.Session()
+        self._http.headers["User-Agent"] = f"GuideDesk/{app_version or 'dev'}"
+        self._http.headers["Accept-Encoding"] = "gzip"
+        self._http.verify = endpoint.ca_path or True
+
+    def close(self) -> None:
+        self._http.close()
+
+    # ------------------------------------------------------------ protocol calls
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/v1/health", auth=False)
+
+    def enroll(self, *, code: str, hostname: str) -> dict[str, Any]:
+        body = {"code": code, "hostname": hostname, "app_version": self.app_version}
+        return self._call("POST", "/v1/enroll", body, auth=False)
+
+    def hello(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", "/v1/sync/hello", body)
+
+    def push(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", "/v1/sync/push", body, compress=True)
+
+    def pull(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._call("POST", "/v1/sync/pull", body)
+
+    def lookup_member(self, code: str) -> dict[str, Any]:
+        return self._call("GET", "/v1/members/lookup", params={"code": code})
+
+    # ------------------------------------------------------------ plumbing
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        auth: bool = True,
+        params: dict[str, str] | None = None,
+        compress: bool = False,
+    ) -> dict[str, Any]:
+        headers: dict[str, str] = {}
+        data: bytes | None = None
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+            headers["Content-Type"] = "application/json"
+            if compress and len(data) > 4096:
+                data = gzip.compress(data, compresslevel=5)
+                headers["Content-Encoding"] = "gzip"
+        if auth:
+            if not self.token:
+                raise SyncError("auth", "not_enrolled")
+            headers["Authorization"] = f"Bearer {self.token}"
+        url = self.endpoint.base_url.rstrip("/") + path
+        try:
+            response = self._http.request(
+                method,
+                url,
+                data=data,
+                headers=headers,
+                params=params,
+                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+            )
+            raw = response.content  # reads the whole body: a truncated one raises here
+        except requests.exceptions.SSLError as exc:
+            raise SyncError("network", "tls_error", reason=type(exc).__name__) from exc
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            raise SyncError("network", "unreachable", reason=type(exc).__name__) from exc
+        except requests.exceptions.ChunkedEncodingError as exc:
+            raise SyncError("network", "truncated", reason=type(exc).__name__) from exc
+        except requests.exceptions.RequestException as exc:
+            raise SyncError("network", "request_failed", reason=type(exc).__name__) from exc
+        return _decode(response.status_code, raw)
+
+
+def _decode(status: int, raw: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(raw) if raw else {}
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        if status >= 500:
+            raise SyncError("server", "server_error", status=status)
+        raise SyncError("protocol", "not_json", status=status)
+    if status < 300:
+        return payload
+    code = payload.get("error")
+    details = payload.get("details") or {}
+    if status == 409 and code == "mutation_gap":
+        raise SyncError("gap", code, status=status, expected=payload.get("expected", details.get("expected")))
+    if status == 422 and code == "idempotency_payload_mismatch":
+        raise SyncError("payload_mismatch", code, status=status, id=payload.get("id", details.get("id")))
+    if code == "device_revoked":
+        raise SyncError("revoked", code, status=status)
+    if code == "upgrade_required":
+        raise SyncError("upgrade", code, status=status)
+    if status in (401, 403):
+        raise SyncError("auth", code or "unauthorized", status=status)
+    if status >= 500:
+        raise SyncError("server", code or "server_error", status=status)
+    raise SyncError("refused", code or f"http_{status}", status=status, details=details)

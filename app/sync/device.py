@@ -1,0 +1,69 @@
+"""This workstation as an HQ device: enrollment with a one-time code, the token kept in the secret store,
+a client ready to talk to HQ, and the online lookup of a member scanned but not in the replica."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+
+from app import __version__
+from app.db.models import SyncState
+from app.errors import GuideDeskError
+from app.security.secrets import SecretStore
+from app.sync.applier import apply_changes
+from app.sync.client import HqClient, HqEndpoint
+from app.sync.protocol import Change
+from app.workstation import Workstation
+
+TOKEN = "device_token"
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    device_id: str
+    store_id: str
+    store_code: str
+    store_name: str
+    hq_url: str
+
+
+def enroll_device(ws: Workstation, *, hq_url: str, code: str, ca_path: str | None = None) -> Enrollment:
+    """Trade a one-time enrollment code from HQ admin for a device identity; refuses to re-enroll."""
+    with ws.db.read() as s:
+        state = s.get(SyncState, 1)
+    if state is not None and state.device_id:
+        raise GuideDeskError("already_enrolled", device_id=state.device_id)
+    client = HqClient(HqEndpoint(hq_url, ca_path), app_version=__version__)
+    try:
+        answer = client.enroll(code=code.strip(), hostname=socket.gethostname())
+    finally:
+        client.close()
+    store = answer["store"]
+    SecretStore(ws.data_dir).set(TOKEN, answer["token"])
+    with ws.db.transaction() as s:
+        row = s.get(SyncState, 1) or SyncState(id=1)
+        row.device_id = answer["device_id"]
+        row.store_id = store["id"]
+        row.hq_url = hq_url
+        s.add(row)
+    return Enrollment(answer["device_id"], store["id"], store["code"], store["name"], hq_url)
+
+
+def open_client(ws: Workstation, *, ca_path: str | None = None) -> HqClient:
+    """A client for this enrolled workstation's HQ."""
+    with ws.db.read() as s:
+        state = s.get(SyncState, 1)
+    token = SecretStore(ws.data_dir).get(TOKEN)
+    if state is None or not state.device_id or not state.hq_url or not token:
+        raise GuideDeskError("not_enrolled")
+    return HqClient(HqEndpoint(state.hq_url, ca_path), token=token, app_version=__version__)
+
+
+def lookup_member_online(ws: Workstation, client: HqClient, *, code: str) -> str:
+    """Fetch a member scanned here but not in the replica (authorised by the signed code) and cache it
+    in the replica, so the card shows at once and offline from now on. Returns the member id."""
+    answer = client.lookup_member(code)
+    changes = [Change.from_wire(c) for c in answer.get("changes", [])]
+    with ws.db.transaction() as s:
+        apply_changes(s, changes, cipher=ws.cipher)
+    return str(answer["member_id"])

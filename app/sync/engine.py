@@ -1,0 +1,339 @@
+"""One sync run (DESIGN.md §5 "Loop"): hello → push the outbox oldest first → pull until `has_more` is
+false. Qt-free; the UI runs it on its network lane, the CLI runs it inline.
+
+Guarantees the engine keeps on its side:
+- single flight per workstation, across app instances (a lock file in the data dir);
+- push results are written in one local transaction per batch: a row is acked or rejected exactly once,
+  and a crash before that transaction simply re-pushes (HQ answers replays from its stored results);
+- each pulled page is applied in one transaction together with its cursor, so a killed first sync
+  resumes at the last whole page;
+- a reset wipes the replica and never the outbox; a revoked device wipes the replica and stops;
+- an idle run (nothing to push, nothing new) writes nothing locally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from app import __version__
+from app.db.models import Outbox, SyncState
+from app.services.ledger import void_activity_of
+from app.services.outbox import PENDING_STATES, OutboxEntry, list_outbox, wire_args
+from app.sync.applier import apply_changes, wipe_replica
+from app.sync.client import HqClient, SyncError
+from app.sync.lock import SyncLock, SyncLockBusy
+from app.sync.protocol import (
+    ACTION_OK,
+    ACTION_RESET,
+    ACTION_REVOKED,
+    ACTION_UPGRADE,
+    MAX_PULL_LIMIT,
+    MAX_PUSH_BATCH,
+    MAX_PUSH_BYTES,
+    PROTOCOL_VERSION,
+    REJECTED,
+    SCHEMA_VERSION,
+    Change,
+    MutationResult,
+    WireMutation,
+    canonical_json,
+)
+from app.workstation import Workstation
+
+CLOCK_WARNING_MS = 5 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A mutation HQ acknowledged as rejected: the guide is told, with the winner for a lost bind."""
+
+    id: int
+    name: str
+    code: str | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    phase: str  # hello | push | pull
+    pushed: int
+    pulled: int
+    pages: int
+
+
+@dataclass
+class SyncReport:
+    ok: bool = False
+    skipped: str | None = None  # "busy" when another run holds the lock
+    error: SyncError | None = None
+    action: str = ACTION_OK
+    pushed: int = 0
+    applied: int = 0
+    merged: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    pulled: int = 0
+    pages: int = 0
+    reset: bool = False
+    clock_offset_ms: int = 0
+    clock_warning: bool = False
+    hellos: int = 0
+    pushes: int = 0
+    pulls: int = 0
+    local_writes: int = 0
+
+
+class Cancelled(Exception):
+    """The run was cancelled between two steps; everything committed so far stays committed."""
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat()
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        ws: Workstation,
+        client: HqClient,
+        *,
+        on_progress: Callable[[SyncProgress], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+        pull_limit: int = MAX_PULL_LIMIT,
+    ) -> None:
+        self.ws = ws
+        self.client = client
+        self.on_progress = on_progress or (lambda _p: None)
+        self.should_cancel = should_cancel or (lambda: False)
+        self.pull_limit = pull_limit
+
+    def run(self) -> SyncReport:
+        report = SyncReport()
+        try:
+            with SyncLock(self.ws.data_dir):
+                self._run(report)
+                report.ok = report.action == ACTION_OK
+        except SyncLockBusy:
+            report.skipped = "busy"
+        except SyncError as exc:
+            report.error = exc
+        except Cancelled:
+            report.skipped = "cancelled"
+        return report
+
+    # ------------------------------------------------------------ steps
+
+    def _state(self) -> SyncState:
+        with self.ws.db.read() as s:
+            state = s.get(SyncState, 1)
+        if state is None or not state.device_id:
+            raise SyncError("auth", "not_enrolled")
+        return state
+
+    def _check_cancel(self) -> None:
+        if self.should_cancel():
+            raise Cancelled()
+
+    def _run(self, report: SyncReport) -> None:
+        state = self._state()
+        action = self._hello(state, report)
+        if action in (ACTION_UPGRADE, ACTION_REVOKED):
+            return
+        self._check_cancel()
+        self._push(state, report)
+        self._check_cancel()
+        self._pull(state, report, reset=action == ACTION_RESET)
+
+    def _hello(self, state: SyncState, report: SyncReport) -> str:
+        sent = self.ws.clock.now()
+        answer = self.client.hello(
+            {
+                "device_id": state.device_id,
+                "protocol": PROTOCOL_VERSION,
+                "schema_version": SCHEMA_VERSION,
+                "app_version": __version__,
+                "client_time": _iso(sent),
+            }
+        )
+        report.hellos += 1
+        received = self.ws.clock.now()
+        self.on_progress(SyncProgress("hello", 0, 0, 0))
+        action = str(answer.get("action", ACTION_OK))
+        report.action = action
+        server_time = answer.get("server_time")
+        if server_time:
+            midpoint = sent + (received - sent) / 2
+            offset = int((datetime.fromisoformat(server_time) - midpoint).total_seconds() * 1000)
+            report.clock_offset_ms = offset
+            report.clock_warning = abs(offset) > CLOCK_WARNING_MS
+        epoch = answer.get("server_epoch")
+        if action == ACTION_REVOKED:
+            with self.ws.db.transaction() as s:
+                wipe_replica(s)
+                row = s.get(SyncState, 1)
+                assert row is not None
+                row.cursor = None
+            report.local_writes += 1
+            return action
+        # Only write when something moved: an idle run leaves the disk alone.
+        # (A cursor from another HQ epoch is answered with reset_required by HQ itself.)
+        offset_moved = abs(report.clock_offset_ms - state.clock_offset_ms) > 1000
+        epoch_moved = epoch is not None and epoch != state.server_epoch
+        if offset_moved or epoch_moved:
+            with self.ws.db.transaction() as s:
+                row = s.get(SyncState, 1)
+                assert row is not None
+                row.clock_offset_ms = report.clock_offset_ms
+                row.server_epoch = epoch
+            report.local_writes += 1
+        return action
+
+    def _batches(self, entries: list[OutboxEntry]) -> list[list[WireMutation]]:
+        batches: list[list[WireMutation]] = []
+        current: list[WireMutation] = []
+        size = 0
+        for entry in entries:
+            mutation = WireMutation(
+                id=entry.id,
+                name=entry.name,
+                sha256=entry.sha256,
+                client_time=_iso(entry.created_at),
+                guide_id=entry.guide_id,
+                args=wire_args(entry, self.ws.cipher),
+            )
+            cost = len(canonical_json(mutation.to_wire())) + 1
+            if current and (len(current) >= MAX_PUSH_BATCH or size + cost > MAX_PUSH_BYTES - 1024):
+                batches.append(current)
+                current, size = [], 0
+            current.append(mutation)
+            size += cost
+        if current:
+            batches.append(current)
+        return batches
+
+    def _push(self, state: SyncState, report: SyncReport) -> None:
+        resend_from: int | None = None
+        for _round in range(3):  # a gap answer restarts once or twice from HQ's expected id
+            with self.ws.db.read() as s:
+                if resend_from is None:
+                    entries = list_outbox(s, states=PENDING_STATES, limit=MAX_PUSH_BATCH * 10)
+                else:
+                    rows = s.scalars(
+                        select(Outbox).where(Outbox.id >= resend_from).order_by(Outbox.id).limit(1000)
+                    )
+                    entries = [
+                        OutboxEntry(
+                            r.id,
+                            r.name,
+                            r.args,
+                            r.sha256,
+                            r.created_at,
+                            r.guide_id,
+                            r.member_id,
+                            r.state,
+                            r.result,
+                        )
+                        for r in rows
+                    ]
+            if not entries:
+                return
+            try:
+                for batch in self._batches(entries):
+                    self._check_cancel()
+                    answer = self.client.push(
+                        {"device_id": state.device_id, "mutations": [m.to_wire() for m in batch]}
+                    )
+                    report.pushes += 1
+                    self._record_results(batch, answer, report)
+                    self.on_progress(SyncProgress("push", report.pushed, 0, 0))
+            except SyncError as exc:
+                if exc.kind != "gap":
+                    raise
+                expected = int(exc.details.get("expected") or 0)
+                if resend_from is not None and expected <= resend_from:
+                    raise
+                resend_from = expected
+                continue
+            if resend_from is None and len(entries) < MAX_PUSH_BATCH * 10:
+                return
+            resend_from = None  # more pending rows than one read: go round again
+
+    def _record_results(self, batch: list[WireMutation], answer: dict[str, Any], report: SyncReport) -> None:
+        results = {r.id: r for r in (MutationResult.from_wire(x) for x in answer.get("results", []))}
+        now = self.ws.clock.now()
+        names = {m.id: m.name for m in batch}
+        with self.ws.db.transaction() as s:
+            for mutation_id, result in sorted(results.items()):
+                if mutation_id not in names:
+                    continue
+                row = s.get(Outbox, mutation_id)
+                if row is None or row.state in ("acked", "rejected"):
+                    continue  # already settled by an earlier run whose answer we did get
+                row.result = result.to_wire()
+                row.acked_at = now
+                if result.status == REJECTED:
+                    row.state = "rejected"
+                    void_activity_of(s, mutation_id)
+                    report.rejections.append(
+                        Rejection(mutation_id, names[mutation_id], result.code, result.details)
+                    )
+                else:
+                    row.state = "acked"
+                    if result.status == "merged":
+                        report.merged += 1
+                    else:
+                        report.applied += 1
+                report.pushed += 1
+            state = s.get(SyncState, 1)
+            assert state is not None
+            last = answer.get("last_mutation_id")
+            if isinstance(last, int) and last > state.last_acked_id:
+                state.last_acked_id = last
+        report.local_writes += 1
+
+    def _pull(self, state: SyncState, report: SyncReport, *, reset: bool) -> None:
+        cursor = None if reset else state.cursor
+        if reset:
+            self._reset(report)
+        for _page in range(100_000):  # bounded: a runaway HQ cannot keep us here forever
+            self._check_cancel()
+            answer = self.client.pull(
+                {"device_id": state.device_id, "cursor": cursor, "limit": self.pull_limit}
+            )
+            report.pulls += 1
+            if answer.get("reset_required"):
+                if report.reset:
+                    raise SyncError("protocol", "reset_loop")
+                self._reset(report)
+                cursor = None
+                continue
+            changes = [Change.from_wire(c) for c in answer.get("changes", [])]
+            new_cursor = answer.get("cursor")
+            if changes or new_cursor != cursor:
+                with self.ws.db.transaction() as s:
+                    apply_changes(s, changes, cipher=self.ws.cipher)
+                    row = s.get(SyncState, 1)
+                    assert row is not None
+                    row.cursor = new_cursor
+                    row.last_sync_at = self.ws.clock.now()
+                report.local_writes += 1
+                report.pages += 1
+                report.pulled += len(changes)
+                cursor = new_cursor
+            self.on_progress(SyncProgress("pull", report.pushed, report.pulled, report.pages))
+            if not answer.get("has_more"):
+                return
+        raise SyncError("protocol", "too_many_pages")
+
+    def _reset(self, report: SyncReport) -> None:
+        with self.ws.db.transaction() as s:
+            wipe_replica(s)
+            row = s.get(SyncState, 1)
+            assert row is not None
+            row.cursor = None
+        report.reset = True
+        report.local_writes += 1
