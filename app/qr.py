@@ -33,8 +33,8 @@ MEMBER_PREFIX = "GDM1:"
 CARD_PREFIX = "GDC1:"
 GUIDE_PREFIX = "GDG1:"
 MAX_CODE_LENGTH = 512  # a real GDM1 code is ~230 characters
-_B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
-_CARD_NO = re.compile(r"^[A-Za-z0-9-]{4,32}$")
+_B64URL = re.compile(r"[A-Za-z0-9_-]+")
+_CARD_NO = re.compile(r"[A-Za-z0-9-]{4,32}")
 
 
 class CodeFormatError(Exception):
@@ -50,7 +50,7 @@ def _b64e(raw: bytes) -> str:
 
 
 def _b64d(text: str) -> bytes:
-    if not _B64URL.match(text):
+    if not _B64URL.fullmatch(text):
         raise CodeFormatError("malformed_code")
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
@@ -144,7 +144,7 @@ def verify_signature(code: SignedMemberCode, public_key_raw: bytes) -> bool:
 def parse_card_code(text: str) -> str:
     """The card number of a `GDC1:` code or of a bare card number."""
     card = text[len(CARD_PREFIX) :] if text.startswith(CARD_PREFIX) else text
-    if not _CARD_NO.match(card):
+    if not _CARD_NO.fullmatch(card):
         raise CodeFormatError("malformed_code")
     return card
 
