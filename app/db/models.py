@@ -344,6 +344,26 @@ class LoginState(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class TransferRequest(Base):
+    """A guide's request to take over a colleague's protected member, waiting for a manager. Local until
+    approved: only the approval becomes a `binding.transfer.v1` mutation."""
+
+    __tablename__ = "transfer_requests"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36))
+    from_binding_id: Mapped[str] = mapped_column(String(36))
+    from_guide_id: Mapped[str] = mapped_column(String(36))
+    to_guide_id: Mapped[str] = mapped_column(String(36))
+    reason_note: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[str] = mapped_column(String(10), default="open")  # open | approved | rejected
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(36))
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_transfer_requests_state", "state", "created_at"),)
+
+
 class SyncState(Base):
     """The workstation's sync position and identity (one row, id = 1)."""
 
@@ -360,5 +380,5 @@ class SyncState(Base):
 
 
 LOCAL_TABLES: tuple[type[Base], ...] = (
-    Outbox, Visit, Activity, DailyStat, AuditEvent, UsedNonce, LoginState, SyncState,
+    Outbox, Visit, Activity, DailyStat, AuditEvent, UsedNonce, LoginState, TransferRequest, SyncState,
 )  # fmt: skip

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Member, MemberCode, Policy, QrKey, UsedNonce
+from app.db.models import Member, MemberCode, QrKey, UsedNonce
 from app.errors import MemberNotFound, ScanRejected
 from app.qr import (
     CARD_PREFIX,
@@ -37,6 +37,7 @@ from app.qr import (
 )
 from app.security.crypto import PhoneCipher
 from app.services.effective import pending_enrollment, pending_enrollment_by_phone
+from app.services.policy import policy_of
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +61,6 @@ def is_payment_code(text: str) -> bool:
     return any(p.fullmatch(text) for p in _PAYMENT)
 
 
-def _policy(session: Session) -> Policy:
-    return session.get(Policy, 1) or Policy(id=1)
-
-
 def _known(session: Session, member_id: str, kind: str) -> ScanHit:
     if session.scalar(select(Member.id).where(Member.id == member_id)) is not None:
         return ScanHit(member_id=member_id, kind=kind)
@@ -85,7 +82,7 @@ def _dynamic(session: Session, text: str, now: datetime) -> ScanHit:
         raise ScanRejected("unknown_key", key_id=claims.key_id)
     if not verify_signature(code, key):
         raise ScanRejected("forged_code")
-    tolerance = timedelta(seconds=_policy(session).clock_tolerance_seconds)
+    tolerance = timedelta(seconds=policy_of(session).clock_tolerance_seconds)
     if now > claims.expires + tolerance:
         raise ScanRejected("expired_code", expired_at=claims.expires)
     if claims.issued > now + tolerance:

@@ -42,8 +42,21 @@ def test_unknown_guide_is_a_coded_error(ws, capsys):
 def test_a_bad_date_is_a_usage_error(ws):
     """Dates must be YYYY-MM-DD; anything else is refused before touching data."""
     with pytest.raises(SystemExit) as exc:
-        main(["--data-dir", str(ws.data_dir), "stats", "--from", "2026/11/01", "--to", "2026-11-02",
-              "--out", "x.csv", "--manager", "A001"])  # fmt: skip
+        main(
+            [
+                "--data-dir",
+                str(ws.data_dir),
+                "stats",
+                "--from",
+                "2026/11/01",
+                "--to",
+                "2026-11-02",
+                "--out",
+                "x.csv",
+                "--manager",
+                "A001",
+            ]
+        )
     assert exc.value.code == 2
 
 

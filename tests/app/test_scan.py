@@ -94,10 +94,17 @@ def test_member_enrolled_offline_is_found_by_phone_at_once(ws, store, clock):
     """A walk-in enrolled a minute ago (not yet at HQ) is found when they come back to the till."""
     phone = "13912345678"
     with ws.db.transaction() as s:
-        record_mutation(s, name=Mutation.MEMBER_ENROLL, args={"member_id": "m-new", "name": "新会员"},
-                        guide_id=store.guide.id, now=clock.now(), member_id="m-new",
-                        lookup_key=ws.cipher.blind_index(phone), sealed={"phone": phone},
-                        cipher=ws.cipher)  # fmt: skip
+        record_mutation(
+            s,
+            name=Mutation.MEMBER_ENROLL,
+            args={"member_id": "m-new", "name": "新会员"},
+            guide_id=store.guide.id,
+            now=clock.now(),
+            member_id="m-new",
+            lookup_key=ws.cipher.blind_index(phone),
+            sealed={"phone": phone},
+            cipher=ws.cipher,
+        )
     hit = scan(ws, phone)
     assert (hit.member_id, hit.pending_enrollment) == ("m-new", True)
 
