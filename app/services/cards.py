@@ -20,7 +20,6 @@ from app.db.models import (
     BindingConflict,
     Guide,
     Member,
-    MemberTag,
     Note,
     Outbox,
     Store,
@@ -31,7 +30,7 @@ from app.db.models import (
 )
 from app.errors import MemberNotFound
 from app.services.common import GuideRef
-from app.services.effective import pending_enrollment
+from app.services.effective import effective_tag_ids, pending_enrollment
 from app.services.outbox import PENDING_STATES
 from app.services.policy import policy_of
 from app.sync.protocol import Mutation
@@ -231,18 +230,8 @@ def _binding_view(eb: EffectiveBinding, viewer: GuideRef, now: datetime) -> Bind
     )
 
 
-def _tags(session: Session, member_id: str, pending: list[Outbox]) -> tuple[TagView, ...]:
-    ids = set(session.scalars(select(MemberTag.tag_id).where(MemberTag.member_id == member_id)))
-    added: set[str] = set()
-    for row in pending:
-        tag_id = row.args.get("tag_id")
-        if row.name == Mutation.TAG_ADD:
-            if tag_id not in ids:
-                added.add(tag_id)
-            ids.add(tag_id)
-        elif row.name == Mutation.TAG_REMOVE:
-            ids.discard(tag_id)
-            added.discard(tag_id)
+def _tags(session: Session, member_id: str) -> tuple[TagView, ...]:
+    ids, added = effective_tag_ids(session, member_id)
     if not ids:
         return ()
     rows = session.execute(
@@ -327,7 +316,7 @@ def member_card(session: Session, *, member_id: str, viewer: GuideRef, now: date
             sleeping=False,
             is_paid=bool(enrolled.get("paid")),
             online=False,
-            tags=_tags(session, member_id, pending),
+            tags=_tags(session, member_id),
             binding=_binding_view(eb, viewer, now),
             last_visit_at=session.scalar(select(func.max(Visit.at)).where(Visit.member_id == member_id)),
             open_tasks=_tasks(session, member_id, pending, now),
@@ -350,7 +339,7 @@ def member_card(session: Session, *, member_id: str, viewer: GuideRef, now: date
         sleeping=sleeping,
         is_paid=m.is_paid,
         online=m.online,
-        tags=_tags(session, member_id, pending),
+        tags=_tags(session, member_id),
         binding=_binding_view(eb, viewer, now),
         last_visit_at=max(visits) if visits else None,
         open_tasks=_tasks(session, member_id, pending, now),

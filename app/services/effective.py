@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Member, Outbox
+from app.db.models import Member, MemberTag, Outbox
 from app.services.outbox import PENDING_STATES
 from app.sync.protocol import Mutation
 
@@ -41,3 +41,29 @@ def member_known(session: Session, member_id: str) -> bool:
     if session.scalar(select(Member.id).where(Member.id == member_id)) is not None:
         return True
     return pending_enrollment(session, member_id) is not None
+
+
+def effective_tag_ids(session: Session, member_id: str) -> tuple[set[str], set[str]]:
+    """The member's tags now (replica, plus pending adds, minus pending removes, in the order made) and
+    which of them are pending adds."""
+    ids = set(session.scalars(select(MemberTag.tag_id).where(MemberTag.member_id == member_id)))
+    added: set[str] = set()
+    pending = session.execute(
+        select(Outbox.name, Outbox.args)
+        .where(
+            Outbox.member_id == member_id,
+            Outbox.name.in_((Mutation.TAG_ADD, Mutation.TAG_REMOVE)),
+            Outbox.state.in_(PENDING_STATES),
+        )
+        .order_by(Outbox.id)
+    )
+    for name, args in pending:
+        tag_id = args["tag_id"]
+        if name == Mutation.TAG_ADD:
+            if tag_id not in ids:
+                added.add(tag_id)
+            ids.add(tag_id)
+        else:
+            ids.discard(tag_id)
+            added.discard(tag_id)
+    return ids, added
