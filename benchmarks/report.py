@@ -92,6 +92,13 @@ def _context(r: Result) -> list[str]:
         lines.append(f"- {name}: median {_t(s.median_us)}, p99 {_t(s.p99_us)} (n = {s.n})")
     if r.subject is not None:
         lines.append(f"- samples: {r.subject.n}; worst {_t(r.subject.max_us)}")
+    sql = r.details.get("sql_breakdown")
+    if sql:
+        lines.append(
+            f"- inside the call (a separate pass with SQL listeners): {sql['statements_per_call']:g} SQL "
+            f"statements, {_t(sql['sql_execute_us_per_call'])} in `cursor.execute` (which runs a query up "
+            "to its first row; fetching the rest, Python around the queries and the commit are outside it)"
+        )
     return lines
 
 

@@ -77,3 +77,39 @@ def run_interleaved(cases: Sequence[Case], *, rounds: int = 10) -> dict[str, Sta
                 samples.append(perf() - t0)
             cursors[case.name] = end
     return {case.name: Stats.of(case.samples_ns or [0]) for case in cases}
+
+
+def sql_breakdown(engine: Any, op: Callable[[Any], Any], args: Sequence[Any]) -> dict[str, float]:
+    """An untimed diagnostic pass (the listeners cost time): how many SQL statements one call issues
+    and how much of the call is spent in `cursor.execute` — the rest is Python around the queries
+    (statement building, ORM, result objects) and the commit."""
+    from sqlalchemy import event
+
+    perf = time.perf_counter_ns
+    counted = {"statements": 0, "sql_ns": 0}
+
+    def before(conn: Any, _cursor: Any, _statement: str, _params: Any, _context: Any, _many: bool) -> None:
+        conn.info["bench_started"] = perf()
+
+    def after(conn: Any, _cursor: Any, _statement: str, _params: Any, _context: Any, _many: bool) -> None:
+        counted["sql_ns"] += perf() - conn.info.pop("bench_started", perf())
+        counted["statements"] += 1
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    total = 0
+    try:
+        for arg in args:
+            t0 = perf()
+            op(arg)
+            total += perf() - t0
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+    n = max(len(args), 1)
+    return {
+        "calls": len(args),
+        "statements_per_call": round(counted["statements"] / n, 1),
+        "sql_execute_us_per_call": round(counted["sql_ns"] / n / 1000, 1),
+        "call_us_with_listeners": round(total / n / 1000, 1),
+    }
