@@ -241,6 +241,17 @@ class QrKey(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class StoreMemberCount(Base):
+    """Members and online members per store, kept by triggers on `members` (migration 0004): the
+    online rate (在线率) at a million members without counting them."""
+
+    __tablename__ = "store_member_counts"
+    store_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    online: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# store_member_counts is derived from members by triggers, not pulled: it is not listed here.
 REPLICA_TABLES: tuple[type[Base], ...] = (
     Store, Guide, Member, MemberCode, TagGroup, Tag, MemberTag, Binding, BindingConflict,
     TaskList, TaskItem, Note, Policy, QrKey,
