@@ -39,10 +39,11 @@ class GuideView:
 
 
 def _attempt(session: Session, *, employee_no: str, pin: str, now: datetime) -> GuideRef | AuthError:
+    who = {"employee_no": employee_no}
     state = session.get(LoginState, employee_no) or LoginState(employee_no=employee_no, failures=0)
     session.add(state)
     if state.locked_until is not None and state.locked_until > now:
-        append_audit(session, action="login.locked", guide_id=None, now=now, details={"employee_no": employee_no})
+        append_audit(session, action="login.locked", guide_id=None, now=now, details=who)
         return AuthError("locked", until=state.locked_until)
     guide = session.execute(select(Guide).where(Guide.employee_no == employee_no)).scalar_one_or_none()
     # An unknown employee number gets the same answer as a wrong PIN: numbers cannot be probed.
@@ -50,9 +51,9 @@ def _attempt(session: Session, *, employee_no: str, pin: str, now: datetime) -> 
         state.failures = (state.failures or 0) + 1
         if state.failures >= MAX_FAILURES:
             state.failures, state.locked_until = 0, now + LOCK_FOR
-            append_audit(session, action="login.lock", guide_id=None, now=now, details={"employee_no": employee_no})
+            append_audit(session, action="login.lock", guide_id=None, now=now, details=who)
             return AuthError("locked", until=state.locked_until)
-        append_audit(session, action="login.fail", guide_id=None, now=now, details={"employee_no": employee_no})
+        append_audit(session, action="login.fail", guide_id=None, now=now, details=who)
         return AuthError("wrong_pin", attempts_left=MAX_FAILURES - state.failures)
     if not guide.active:
         return AuthError("guide_inactive")

@@ -39,15 +39,15 @@ def test_counts_per_guide_per_day_with_join_rate(ws, store):
     log(ws, "served", store.guide, days_ago=1)
     log(ws, "decline", store.other_guide)
     r = report(ws)
-    today = [row for row in r.rows if row.day == date(2026, 11, 19) and row.guide_id == "g-li"][0]
+    today = next(row for row in r.rows if row.day == date(2026, 11, 19) and row.guide_id == "g-li")
     assert (today.served, today.bindings, today.enrollments, today.paid, today.declines) == (2, 1, 2, 1, 1)
     assert (today.tasks_done, today.transfers) == (1, 1)
     assert today.join_rate == pytest.approx(2 / 3)
-    zhang = [row for row in r.rows if row.guide_id == "g-zhang"][0]
+    zhang = next(row for row in r.rows if row.guide_id == "g-zhang")
     assert zhang.join_rate == 0.0
-    li_total = [t for t in r.totals if t.guide_id == "g-li"][0]
+    li_total = next(t for t in r.totals if t.guide_id == "g-li")
     assert (li_total.served, li_total.guide_name) == (3, "李娜")
-    manager_total = [t for t in r.totals if t.guide_id == "g-mgr"][0]
+    manager_total = next(t for t in r.totals if t.guide_id == "g-mgr")
     assert manager_total.join_rate is None, "no walk-ins: no rate, not 0 %"
 
 
