@@ -2,21 +2,24 @@
 optionally as a paid member), record a walk-in who declined, add or remove a tag, write a note, and
 record the visit that counts the member as served today.
 
-Each is one mutation in the caller's transaction; a refusal raises a typed error and writes nothing.
+Each is one mutation (plus its ledger rows) in the caller's transaction; a refusal raises a typed error
+before anything is added to the session, so nothing is written. A member enrolled here lives only in the
+outbox until HQ confirms it; `app.services.effective` reads it back from there.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import day_start, store_day
-from app.db.models import Member, Tag, Visit
+from app.clock import store_day, utc
+from app.db.models import Member, MemberCode, Tag, Visit
 from app.errors import InvalidInput, MemberNotFound, RuleRefused
 from app.security.crypto import PhoneCipher, mask_phone
 from app.services.common import GuideRef, new_id
@@ -25,11 +28,19 @@ from app.services.ledger import count_activity
 from app.services.outbox import record_mutation
 from app.sync.protocol import Mutation
 
-MOBILE = re.compile(r"1[3-9][0-9]{9}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MOBILE = re.compile(r"1[3-9][0-9]{9}")  # mainland mobile; [0-9], not \d, which admits other scripts
+CONSENT_CHANNELS = frozenset({"counter", "mini_program"})
 VISIT_SOURCES = frozenset({"scan", "card", "phone", "enroll"})
-NOTE_MAX = 500
 NAME_MAX = 50
+NOTE_MAX = 500
+REASON_MAX = 100
+CONSENT_VERSION_MAX = 32
+CARD_PREFIX = "GD"
+CARD_DIGITS = 10
+
+# Control, format (bidi overrides, zero-width), surrogate and line/paragraph separator characters: they
+# break rows and exports and let two names look alike.
+_BAD_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
 @dataclass(frozen=True)
@@ -59,8 +70,8 @@ class DeclineOutcome:
 class TagChange:
     member_id: str
     tag_id: str
-    added: bool
-    changed: bool
+    added: bool  # the operation asked for: True = add, False = remove
+    changed: bool  # False when the member already was so: nothing was written
     outbox_id: int | None
 
 
@@ -73,13 +84,31 @@ class NoteOutcome:
 @dataclass(frozen=True)
 class VisitOutcome:
     visit_id: str
-    first_today: bool
+    first_today: bool  # first visit of this member with this guide on this store day: counted as served
     outbox_id: int
 
 
+def _has_bad_chars(text: str) -> bool:
+    return any(unicodedata.category(ch) in _BAD_CATEGORIES for ch in text)
+
+
 def new_card_no() -> str:
-    """Card number for a member enrolled here: "GD" + 10 random digits (HQ may re-issue on a clash)."""
-    return "GD" + "".join(secrets.choice("0123456789") for _ in range(10))
+    """A card number for a member enrolled here: "GD" + 10 random digits, e.g. GD0123456789.
+
+    Unique on this workstation when issued; HQ may re-issue on a clash with another store's card, and the
+    new number arrives with the pulled member (the old one keeps working as a member code).
+    """
+    return CARD_PREFIX + "".join(secrets.choice("0123456789") for _ in range(CARD_DIGITS))
+
+
+def _unused_card_no(session: Session) -> str:
+    # 10^10 numbers: a clash is rare even at a million members, but a scan of a clashing card would
+    # show the wrong member, so look once more rather than hope.
+    for _ in range(5):
+        card_no = new_card_no()
+        if session.get(MemberCode, card_no) is None:
+            return card_no
+    return card_no  # five clashes in a row is not chance; HQ re-issues on its unique constraint
 
 
 def enroll_member(
@@ -93,22 +122,32 @@ def enroll_member(
     now: datetime,
     cipher: PhoneCipher,
 ) -> EnrollOutcome:
-    """Enroll a walk-in. The phone is sealed at rest in the outbox; the enrolling guide gets the credit
-    (and, for a paid member, the commission)."""
+    """Enroll a walk-in as a member (and, if `paid`, a paid member). The phone is sealed at rest; the
+    enrolling guide (the envelope's guide) gets the enrollment, the paid-member commission and the visit.
+
+    Refuses with RuleRefused("consent_required"), InvalidInput("bad_consent" | "bad_name" | "bad_phone")
+    or RuleRefused("phone_already_member", member_id=…), writing nothing.
+    """
     if not consent.given:
         raise RuleRefused("consent_required")
+    version = consent.text_version.strip()
+    if consent.channel not in CONSENT_CHANNELS or not version or len(version) > CONSENT_VERSION_MAX:
+        raise InvalidInput("bad_consent", channel=consent.channel)
     clean_name = name.strip()
-    if not clean_name or len(clean_name) > NAME_MAX or _CONTROL.search(clean_name):
-        raise InvalidInput("bad_name")
-    phone = phone.strip()
-    if not MOBILE.fullmatch(phone):
+    if not clean_name or len(clean_name) > NAME_MAX or _has_bad_chars(clean_name):
+        raise InvalidInput("bad_name", max_length=NAME_MAX)
+    # NFKC turns full-width digits typed through an IME into ASCII ones.
+    clean_phone = unicodedata.normalize("NFKC", phone).strip()
+    if not MOBILE.fullmatch(clean_phone):
         raise InvalidInput("bad_phone")
-    index = cipher.blind_index(phone)
+    index = cipher.blind_index(clean_phone)
     existing = session.scalar(select(Member.id).where(Member.phone_index == index).limit(1))
-    existing = existing or pending_enrollment_by_phone(session, index)
+    if existing is None:
+        existing = pending_enrollment_by_phone(session, index)
     if existing is not None:
         raise RuleRefused("phone_already_member", member_id=existing)
-    member_id, card_no = new_id(), new_card_no()
+
+    member_id, card_no = new_id(), _unused_card_no(session)
     outbox_id = record_mutation(
         session,
         name=Mutation.MEMBER_ENROLL,
@@ -116,19 +155,17 @@ def enroll_member(
             "member_id": member_id,
             "card_no": card_no,
             "name": clean_name,
-            "phone_masked": mask_phone(phone),
-            "consent": {
-                "at": now.isoformat(),
-                "text_version": consent.text_version,
-                "channel": consent.channel,
-            },
+            # Not in the protocol table (an added field HQ ignores): the card of a member still
+            # pending at HQ shows it, and it is all the screen may show.
+            "phone_masked": mask_phone(clean_phone),
+            "consent": {"at": utc(now).isoformat(), "text_version": version, "channel": consent.channel},
             "paid": paid,
         },
         guide_id=guide.id,
         now=now,
         member_id=member_id,
-        lookup_key=index,
-        sealed={"phone": phone},
+        lookup_key=index,  # so the member is found by phone at once, before HQ confirms
+        sealed={"phone": clean_phone},
         cipher=cipher,
     )
     count_activity(
@@ -139,19 +176,24 @@ def enroll_member(
             session, kind="paid", guide_id=guide.id, at=now, member_id=member_id, outbox_id=outbox_id
         )
     record_visit(session, member_id=member_id, guide=guide, source="enroll", now=now)
-    return EnrollOutcome(member_id, card_no, outbox_id, paid)
+    return EnrollOutcome(member_id=member_id, card_no=card_no, outbox_id=outbox_id, paid=paid)
 
 
 def record_decline(
     session: Session, *, guide: GuideRef, now: datetime, reason: str | None = None
 ) -> DeclineOutcome:
-    """A walk-in who declined to join: the denominator of the join rate (入会率)."""
+    """A walk-in who was offered membership and declined: the denominator of the join rate
+    (入会率 = enroll / (enroll + decline)). `reason` is optional, ≤ 100 characters."""
     args: dict[str, str] = {"decline_id": new_id()}
-    if reason:
-        args["reason"] = reason.strip()[:100]
+    if reason is not None:
+        text = reason.strip()
+        if len(text) > REASON_MAX or _has_bad_chars(text):
+            raise InvalidInput("bad_reason", max_length=REASON_MAX)
+        if text:
+            args["reason"] = text
     outbox_id = record_mutation(session, name=Mutation.MEMBER_DECLINE, args=args, guide_id=guide.id, now=now)
     count_activity(session, kind="decline", guide_id=guide.id, at=now, outbox_id=outbox_id)
-    return DeclineOutcome(args["decline_id"], outbox_id)
+    return DeclineOutcome(decline_id=args["decline_id"], outbox_id=outbox_id)
 
 
 def _change_tag(
@@ -159,12 +201,12 @@ def _change_tag(
 ) -> TagChange:
     if not member_known(session, member_id):
         raise MemberNotFound("member_not_local", member_id=member_id)
-    if session.scalar(select(Tag.id).where(Tag.id == tag_id)) is None:
+    if session.get(Tag, tag_id) is None:
         raise InvalidInput("unknown_tag", tag_id=tag_id)
-    if (tag_id in effective_tag_ids(session, member_id)[0]) == add:
-        return TagChange(
-            member_id, tag_id, add, changed=False, outbox_id=None
-        )  # already so: nothing to write
+    has_tag = tag_id in effective_tag_ids(session, member_id)[0]
+    if has_tag == add:
+        # Already so in effective state: a second mutation would only be noise in HQ's tag history.
+        return TagChange(member_id=member_id, tag_id=tag_id, added=add, changed=False, outbox_id=None)
     outbox_id = record_mutation(
         session,
         name=Mutation.TAG_ADD if add else Mutation.TAG_REMOVE,
@@ -173,18 +215,21 @@ def _change_tag(
         now=now,
         member_id=member_id,
     )
-    return TagChange(member_id, tag_id, add, changed=True, outbox_id=outbox_id)
+    return TagChange(member_id=member_id, tag_id=tag_id, added=add, changed=True, outbox_id=outbox_id)
 
 
 def add_tag(session: Session, *, member_id: str, tag_id: str, guide: GuideRef, now: datetime) -> TagChange:
+    """Give the member a tag (a no-op, `changed=False`, if the member effectively has it already)."""
     return _change_tag(session, member_id=member_id, tag_id=tag_id, guide=guide, now=now, add=True)
 
 
 def remove_tag(session: Session, *, member_id: str, tag_id: str, guide: GuideRef, now: datetime) -> TagChange:
+    """Take a tag off the member (a no-op, `changed=False`, if the member effectively lacks it)."""
     return _change_tag(session, member_id=member_id, tag_id=tag_id, guide=guide, now=now, add=False)
 
 
 def add_note(session: Session, *, member_id: str, body: str, guide: GuideRef, now: datetime) -> NoteOutcome:
+    """A free-text note on the member, 1..500 characters after stripping (InvalidInput("bad_note"))."""
     text = body.strip()
     if not text or len(text) > NOTE_MAX:
         raise InvalidInput("bad_note", max_length=NOTE_MAX)
@@ -199,36 +244,40 @@ def add_note(session: Session, *, member_id: str, body: str, guide: GuideRef, no
         now=now,
         member_id=member_id,
     )
-    return NoteOutcome(note_id, outbox_id)
+    return NoteOutcome(note_id=note_id, outbox_id=outbox_id)
 
 
 def record_visit(
     session: Session, *, member_id: str, guide: GuideRef, source: str, now: datetime
 ) -> VisitOutcome:
-    """The member was served at this counter. Counts as "served" once per guide, member and store day.
-    It also renews the bound guide's protection (at HQ, and in the card's effective state here)."""
+    """The member was served at this counter (called after every scan that shows a card). Counts as
+    "served" once per member, guide and store day; HQ also renews the bound guide's protection with it.
+
+    Deliberately no member_known check: a member found by the online lookup is served and shown without
+    being in the replica. The one read is on the visits(member_id) index.
+    """
     if source not in VISIT_SOURCES:
         raise InvalidInput("bad_source", source=source)
-    day = store_day(now)
+    day = store_day(now).isoformat()
+    # By store day, not by a UTC range: 15:59 and 16:01 UTC are two store days (UTC+8 midnight).
     seen_today = session.scalar(
         select(Visit.id)
-        .where(Visit.member_id == member_id, Visit.guide_id == guide.id, Visit.at >= day_start(day))
+        .where(Visit.member_id == member_id, Visit.guide_id == guide.id, Visit.day == day)
         .limit(1)
     )
     visit_id = new_id()
-    session.add(
-        Visit(id=visit_id, member_id=member_id, guide_id=guide.id, at=now, day=day.isoformat(), source=source)
-    )
+    session.add(Visit(id=visit_id, member_id=member_id, guide_id=guide.id, at=now, day=day, source=source))
     outbox_id = record_mutation(
         session,
         name=Mutation.VISIT_RECORD,
-        args={"visit_id": visit_id, "member_id": member_id, "source": source, "at": now.isoformat()},
+        args={"visit_id": visit_id, "member_id": member_id, "source": source, "at": utc(now).isoformat()},
         guide_id=guide.id,
         now=now,
         member_id=member_id,
     )
-    if seen_today is None:
+    first_today = seen_today is None
+    if first_today:
         count_activity(
             session, kind="served", guide_id=guide.id, at=now, member_id=member_id, outbox_id=outbox_id
         )
-    return VisitOutcome(visit_id, seen_today is None, outbox_id)
+    return VisitOutcome(visit_id=visit_id, first_today=first_today, outbox_id=outbox_id)
