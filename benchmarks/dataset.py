@@ -18,7 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.db.database import DB_FILENAME
+from alembic.script import ScriptDirectory
+
+from app.db.database import DB_FILENAME, MIGRATIONS
 from app.demo import DEMO_KEY_FILENAME, GENERATOR_VERSION, generate
 from app.workstation import Workstation
 
@@ -39,7 +41,10 @@ class Dataset:
 
 
 def _key(members: int) -> str:
-    return f"m{members}-g{GENERATOR_VERSION}-s{SEED}"
+    # The schema revision too: a dataset made before a migration would be upgraded on every run's copy
+    # (and data that migration backfills would not have been made the way the app makes it).
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    return f"m{members}-g{GENERATOR_VERSION}-s{SEED}-r{head}"
 
 
 def ensure_dataset(members: int, *, rebuild: bool = False) -> Dataset:

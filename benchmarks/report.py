@@ -92,6 +92,13 @@ def _context(r: Result) -> list[str]:
         lines.append(f"- {name}: median {_t(s.median_us)}, p99 {_t(s.p99_us)} (n = {s.n})")
     if r.subject is not None:
         lines.append(f"- samples: {r.subject.n}; worst {_t(r.subject.max_us)}")
+    d = r.details
+    if "report_bindings_total" in d:
+        lines.append(
+            f"- the report counted {d['report_bindings_total']:,} new bindings over {d['from']} … {d['to']} "
+            f"(ledger: {d['bind_rows_in_range']:,} `bind` rows of the store's guides; "
+            f"{d['ledger_rows']:,} ledger rows, {d['rollup_rows']:,} roll-up rows)"
+        )
     sql = r.details.get("sql_breakdown")
     if sql:
         lines.append(
