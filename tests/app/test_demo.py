@@ -173,6 +173,11 @@ def test_stats_rollup_equals_a_recount_of_the_ledger(demo) -> None:
     assert sorted(rollup) == sorted(recount)
     assert summary.activity == _one(conn, "SELECT count(*) FROM activity")
     assert _one(conn, "SELECT count(DISTINCT day) FROM activity") > 300
+    # The online rate on the same page reads the per-store member counts, also kept by triggers.
+    counts = conn.execute(
+        "SELECT members, online FROM store_member_counts WHERE store_id = ?", (summary.store_id,)
+    )
+    assert counts.fetchone() == conn.execute("SELECT count(*), sum(online) FROM members").fetchone()
 
 
 def test_guides_log_in_with_the_printed_pins(demo) -> None:
