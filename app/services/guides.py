@@ -1,14 +1,24 @@
 """Guides at the counter: offline login by employee number + PIN, the lock-out after wrong PINs, the
-manager check for manager actions, and the audited reveal of a member's full phone number.
+manager check for manager actions, the store's guide list, and the audited reveal of a member's full
+phone number.
 
-Login takes the `Database`, not a session: a wrong PIN must be counted even though the login fails, so
-the failure is committed in its own transaction and only then raised. (A `with db.transaction()` that
-raised would roll the count back, and five wrong PINs would never lock.)
+Login and the transaction. A wrong PIN must be counted even though the login fails, yet a
+`with db.transaction()` block that raises rolls back, and five wrong PINs would never lock. So the
+service never raises for an attempt that was refused:
+
+- `attempt_login(session, …) -> LoginAttempt` records the attempt (counter, lock, audit) in the
+  caller's transaction and returns the refusal as data. The caller commits, then looks at `.error`.
+  This is what the UI's task runner calls.
+- `login(db, …)` / `require_manager(db, …)` are thin wrappers for callers that want an exception: they
+  run the attempt in a transaction of their own, commit it, and only then raise. They take the
+  `Database` rather than a session for exactly that reason.
+
+The counter lives in `login_state` (local intent, survives restarts) per employee number as typed, so an
+unknown number is counted, locked and answered exactly like a known one with a wrong PIN.
 """
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,16 +27,35 @@ from sqlalchemy.orm import Session
 
 from app.db.database import Database
 from app.db.models import Guide, LoginState, Member
-from app.errors import AuthError, MemberNotFound
+from app.errors import AuthError, InvalidInput, MemberNotFound, RuleRefused
 from app.security.crypto import PhoneCipher
 from app.security.pins import verify_pin
 from app.services.common import GuideRef
-from app.services.effective import pending_enrollment
-from app.services.outbox import SEALED_KEY, append_audit, record_mutation
+from app.services.outbox import append_audit, pending_for_member, record_mutation, wire_args
 from app.sync.protocol import Mutation
 
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=5)
+EMPLOYEE_NO_MAX = 32
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """The outcome of one login attempt: exactly one of `guide` and `error` is set."""
+
+    guide: GuideRef | None
+    error: AuthError | None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def unwrap(self) -> GuideRef:
+        """The guide, or raise the refusal. Call it after the attempt's transaction has committed."""
+        if self.error is not None:
+            raise self.error
+        assert self.guide is not None
+        return self.guide
 
 
 @dataclass(frozen=True)
@@ -34,72 +63,136 @@ class GuideView:
     id: str
     employee_no: str
     name: str
-    role: str
+    role: str  # guide | manager
     active: bool
 
 
-def _attempt(session: Session, *, employee_no: str, pin: str, now: datetime) -> GuideRef | AuthError:
-    who = {"employee_no": employee_no}
-    state = session.get(LoginState, employee_no) or LoginState(employee_no=employee_no, failures=0)
-    session.add(state)
-    if state.locked_until is not None and state.locked_until > now:
+def _refused(error: AuthError) -> LoginAttempt:
+    return LoginAttempt(guide=None, error=error)
+
+
+def attempt_login(
+    session: Session, *, employee_no: str, pin: str, now: datetime, manager: bool = False
+) -> LoginAttempt:
+    """Check an employee number + PIN against the replica's PIN hash, offline.
+
+    Never raises for a refused attempt; returns it with `error` set to AuthError `wrong_pin`
+    (attempts_left), `locked` (until), `guide_inactive` or, with `manager=True`, `manager_required`.
+    Writes the counter and audit rows in the caller's transaction: THE CALLER MUST COMMIT even when the
+    attempt was refused, or the failure is forgotten. An empty or oversized employee number is bad input
+    (InvalidInput("bad_employee_no")): nothing is written.
+    """
+    number = employee_no.strip()
+    if not number or len(number) > EMPLOYEE_NO_MAX:
+        raise InvalidInput("bad_employee_no", max_length=EMPLOYEE_NO_MAX)
+    who = {"employee_no": number}
+    state = session.get(LoginState, number)
+    if state is None:
+        state = LoginState(employee_no=number, failures=0)
+        session.add(state)
+    if state.locked_until is not None and now < state.locked_until:
+        # A clock set back (DESIGN §8: skew of a year) must not turn five minutes into a year.
+        if state.locked_until - now > LOCK_FOR:
+            state.locked_until = now + LOCK_FOR
         append_audit(session, action="login.locked", guide_id=None, now=now, details=who)
-        return AuthError("locked", until=state.locked_until)
-    guide = session.execute(select(Guide).where(Guide.employee_no == employee_no)).scalar_one_or_none()
-    # An unknown employee number gets the same answer as a wrong PIN: numbers cannot be probed.
-    if guide is None or not verify_pin(pin, guide.pin_hash):
+        session.flush()
+        return _refused(AuthError("locked", until=state.locked_until))
+
+    guide = session.execute(select(Guide).where(Guide.employee_no == number)).scalar_one_or_none()
+    if guide is None:
+        # Same answer, and the same scrypt cost, as a wrong PIN: numbers cannot be probed, not even by
+        # timing. The result is thrown away.
+        decoy = session.scalar(select(Guide.pin_hash).limit(1))
+        if decoy is not None:
+            verify_pin(pin, decoy)
+        pin_ok = False
+    else:
+        pin_ok = verify_pin(pin, guide.pin_hash)
+
+    if not pin_ok:
         state.failures = (state.failures or 0) + 1
         if state.failures >= MAX_FAILURES:
             state.failures, state.locked_until = 0, now + LOCK_FOR
             append_audit(session, action="login.lock", guide_id=None, now=now, details=who)
-            return AuthError("locked", until=state.locked_until)
+            session.flush()
+            return _refused(AuthError("locked", until=state.locked_until))
         append_audit(session, action="login.fail", guide_id=None, now=now, details=who)
-        return AuthError("wrong_pin", attempts_left=MAX_FAILURES - state.failures)
-    if not guide.active:
-        return AuthError("guide_inactive")
+        session.flush()
+        return _refused(AuthError("wrong_pin", attempts_left=MAX_FAILURES - state.failures))
+
+    assert guide is not None
+    # The right PIN ends the run of wrong ones, whatever happens next.
     state.failures, state.locked_until = 0, None
-    append_audit(session, action="login.ok", guide_id=guide.id, now=now)
-    return GuideRef(guide.id, guide.store_id, guide.employee_no, guide.name, guide.role)
+    if not guide.active:
+        append_audit(session, action="login.inactive", guide_id=guide.id, now=now)
+        session.flush()
+        return _refused(AuthError("guide_inactive"))
+    if manager and guide.role != "manager":
+        append_audit(session, action="login.manager_required", guide_id=guide.id, now=now)
+        session.flush()
+        return _refused(AuthError("manager_required"))
+    append_audit(session, action="login.manager" if manager else "login.ok", guide_id=guide.id, now=now)
+    session.flush()
+    return LoginAttempt(
+        guide=GuideRef(guide.id, guide.store_id, guide.employee_no, guide.name, guide.role), error=None
+    )
 
 
 def login(db: Database, *, employee_no: str, pin: str, now: datetime) -> GuideRef:
-    """Log a guide in, or raise AuthError (`wrong_pin` with attempts left, `locked` with until,
-    `guide_inactive`). The attempt is committed before an error is raised."""
+    """Log a guide in, or raise AuthError (`wrong_pin`, `locked`, `guide_inactive`). The attempt is
+    committed in its own transaction before anything is raised."""
     with db.transaction() as session:
-        outcome = _attempt(session, employee_no=employee_no.strip(), pin=pin, now=now)
-    if isinstance(outcome, AuthError):
-        raise outcome
-    return outcome
+        attempt = attempt_login(session, employee_no=employee_no, pin=pin, now=now)
+    return attempt.unwrap()
 
 
 def require_manager(db: Database, *, employee_no: str, pin: str, now: datetime) -> GuideRef:
-    """A manager's PIN for a manager action (approvals, exports); same lock-out as login."""
-    guide = login(db, employee_no=employee_no, pin=pin, now=now)
-    if not guide.is_manager:
-        raise AuthError("manager_required")
-    return guide
+    """A manager's number + PIN for a manager action (approvals, exports): same lock-out as login, and
+    AuthError("manager_required") for a guide who is not a manager. Commits the attempt, then raises."""
+    with db.transaction() as session:
+        attempt = attempt_login(session, employee_no=employee_no, pin=pin, now=now, manager=True)
+    return attempt.unwrap()
 
 
 def list_guides(session: Session, *, store_id: str, include_inactive: bool = False) -> tuple[GuideView, ...]:
-    query = select(Guide).where(Guide.store_id == store_id).order_by(Guide.employee_no)
+    """The store's guides by employee number (active ones only unless asked)."""
+    query = select(Guide.id, Guide.employee_no, Guide.name, Guide.role, Guide.active).where(
+        Guide.store_id == store_id
+    )
     if not include_inactive:
-        query = query.where(Guide.active == True)  # noqa: E712 - SQL comparison, not Python truthiness
-    return tuple(GuideView(g.id, g.employee_no, g.name, g.role, g.active) for g in session.scalars(query))
+        query = query.where(Guide.active.is_(True))
+    return tuple(GuideView(*row) for row in session.execute(query.order_by(Guide.employee_no)))
+
+
+def _pending_phone(session: Session, member_id: str, cipher: PhoneCipher) -> str | None:
+    """The phone of a member enrolled here and not yet confirmed by HQ, from the sealed outbox args."""
+    for entry in pending_for_member(session, member_id):
+        if entry.name == Mutation.MEMBER_ENROLL:
+            phone = wire_args(entry, cipher).get("phone")
+            return str(phone) if phone else None
+    return None
 
 
 def reveal_phone(
     session: Session, *, member_id: str, guide: GuideRef, now: datetime, cipher: PhoneCipher
 ) -> str:
-    """The member's full phone number, for calling them. Audited here and at HQ (PIPL)."""
-    blob = session.scalar(select(Member.phone_enc).where(Member.id == member_id))
-    if blob is not None:
-        phone = cipher.decrypt(blob)
-    else:
-        enrolled = pending_enrollment(session, member_id)
-        sealed = (enrolled or {}).get(SEALED_KEY, {}).get("phone")
-        if sealed is None:
+    """The member's full phone number, for calling them (the card shows only 138****1234).
+
+    PIPL: every reveal writes a local audit row (`pii.reveal_phone`) and an `audit.append.v1` mutation
+    so HQ's audit log has it too. Never logs the number itself. MemberNotFound("member_not_local") for
+    a member neither in the replica nor enrolled here; RuleRefused("no_phone") for a member without one.
+    Flushes; the caller commits.
+    """
+    row = session.execute(select(Member.phone_enc).where(Member.id == member_id)).first()
+    if row is None:
+        phone = _pending_phone(session, member_id, cipher)
+        if phone is None:
             raise MemberNotFound("member_not_local", member_id=member_id)
-        phone = cipher.decrypt(base64.b64decode(sealed))
+    elif row.phone_enc is None:
+        raise RuleRefused("no_phone", member_id=member_id)
+    else:
+        phone = cipher.decrypt(row.phone_enc)
+    append_audit(session, action="pii.reveal_phone", guide_id=guide.id, now=now, subject_id=member_id)
     record_mutation(
         session,
         name=Mutation.AUDIT_APPEND,
