@@ -24,6 +24,8 @@ from app.db.models import (
     Store,
     Tag,
     TagGroup,
+    TaskItem,
+    TaskList,
 )
 from app.qr import public_key_bytes, sign_member_code
 from app.security.crypto import PhoneCipher, mask_phone
@@ -160,3 +162,40 @@ def seed(ws: Workstation) -> Seeded:
         bind("b-4", "m-4", foreign, "北京三里屯店", 10)
         bind("b-5", "m-5", other, "上海南京西路店", 200)  # protection lapsed 110 days ago
     return seeded
+
+
+def add_task_list(
+    s: Session,
+    *,
+    list_id: str,
+    title: str,
+    created_at: datetime,
+    store_id: str | None = "store-a",
+    source: str = "hq",
+    due_at: datetime | None = None,
+) -> None:
+    """A task list as the pull applier would write it (HQ's or the store's)."""
+    s.add(TaskList(id=list_id, store_id=store_id, title=title, source=source, due_at=due_at,
+                   created_at=created_at))  # fmt: skip
+
+
+def add_task_item(
+    s: Session,
+    *,
+    item_id: str,
+    member_id: str,
+    created_at: datetime,
+    list_id: str | None = None,
+    kind: str = "call",
+    assigned_guide_id: str | None = None,
+    due_at: datetime | None = None,
+    state: str = "open",
+    outcome: str | None = None,
+    completed_at: datetime | None = None,
+    completed_by_guide_id: str | None = None,
+) -> None:
+    """A task item as the pull applier would write it."""
+    s.add(TaskItem(id=item_id, list_id=list_id, member_id=member_id, kind=kind,
+                   assigned_guide_id=assigned_guide_id, due_at=due_at, state=state, outcome=outcome,
+                   completed_at=completed_at, completed_by_guide_id=completed_by_guide_id,
+                   created_at=created_at))  # fmt: skip
