@@ -3,7 +3,10 @@ transaction, so an action and its record of intent are committed together or not
 
 Sensitive argument values (an enrolled member's phone) are sealed with the workstation's PhoneCipher
 before they touch the disk; `wire_args` opens them when the sync engine builds a push. The payload hash
-is taken over the wire form at creation time, so every retry of a mutation carries the same hash.
+is taken over the stored form (sealed values sealed) at creation time: every retry of a mutation carries
+the same hash, and the hash gives nothing away — a hash of the clear payload beside the masked phone
+would let anyone with the file brute-force the number in a fraction of a second. HQ compares hashes for
+idempotency; it never needs to recompute one.
 """
 
 from __future__ import annotations
@@ -55,19 +58,17 @@ def record_mutation(
     """
     if name not in MUTATION_NAMES:
         raise ValueError(f"unknown mutation {name!r}")
-    wire = dict(args)
     stored = dict(args)
     if sealed:
         if cipher is None:
             raise ValueError("sealed arguments need a cipher")
-        wire.update(sealed)
         stored[SEALED_KEY] = {
             k: base64.b64encode(cipher.encrypt(v)).decode("ascii") for k, v in sealed.items()
         }
     row = Outbox(
         name=name,
         args=stored,
-        sha256=payload_sha256(name, wire),
+        sha256=payload_sha256(name, stored),
         created_at=now,
         guide_id=guide_id,
         member_id=member_id,

@@ -325,12 +325,6 @@ def test_served_day_boundary_is_utc_plus_8(ws, store):
     assert days == ["2026-11-20", "2026-11-21"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="app/services/outbox.py stores sha256 of the clear wire args (phone included) beside the "
-    "other args in the clear: the phone is recoverable from the database file (reported to the lead)",
-)
 def test_the_stored_payload_hash_does_not_give_the_phone_away(ws, store):
     """PIPL: everything else about an enrollment is stored in the clear, so its payload hash must not let
     the sealed phone be guessed (the mask leaves only 10^4 candidates)."""
