@@ -272,8 +272,9 @@ class Outbox(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     guide_id: Mapped[str] = mapped_column(String(36))
-    # Denormalised for the effective-state overlay: which member the mutation concerns, and the phone
-    # blind index of an enrollment (so a member enrolled offline is found by phone at once).
+    # Denormalised for the effective-state overlay: which member the mutation concerns, and an indexed
+    # key of its subject — the phone blind index of an enrollment (a member enrolled offline is found by
+    # phone at once) or the task id of a task mutation. Readers always filter on `name` as well.
     member_id: Mapped[str | None] = mapped_column(String(36))
     lookup_key: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sent|acked|rejected
