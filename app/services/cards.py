@@ -34,7 +34,7 @@ from app.db.models import (
 )
 from app.errors import MemberNotFound
 from app.services.common import GuideRef
-from app.services.effective import pending_enrollment
+from app.services.effective import overlay_tags, pending_enrollment
 from app.services.outbox import PENDING_STATES
 from app.services.policy import policy_of
 from app.sync.protocol import Mutation
@@ -352,23 +352,19 @@ def _binding_view(eb: EffectiveBinding, viewer: GuideRef, now: datetime) -> Bind
 
 
 def _tags(session: Session, member_id: str, pending: list[Row[Any]]) -> tuple[TagView, ...]:
-    """Replica tags plus pending adds minus pending removes, in the order made — the rule of
-    `effective.effective_tag_ids`, applied here to the pending rows the card has already read, so the
-    tags cost one indexed query (two when a tag was added here)."""
+    """The effective tags (`effective.overlay_tags`) from the pending rows the card has already read, so
+    the tags cost one indexed query (two when a tag was added here)."""
     conn = session.connection()
-    shown = {r[0]: r for r in conn.execute(_MEMBER_TAGS, {"member_id": member_id})}
-    added: dict[str, None] = {}
-    for row in pending:
-        if row.name == Mutation.TAG_ADD:
-            added[row.args["tag_id"]] = None
-        elif row.name == Mutation.TAG_REMOVE:
-            shown.pop(row.args["tag_id"], None)
-            added.pop(row.args["tag_id"], None)
-    new = [t for t in added if t not in shown]
+    replica = {r[0]: r for r in conn.execute(_MEMBER_TAGS, {"member_id": member_id})}
+    ids, added = overlay_tags(replica, ((row.name, row.args) for row in pending))
+    shown = {tag_id: row for tag_id, row in replica.items() if tag_id in ids}
+    new = [t for t in ids if t not in shown]
     if new:
         shown.update({r[0]: r for r in conn.execute(_TAGS_BY_ID, {"tag_ids": new})})
     rows = sorted(shown.values(), key=lambda r: (r[4], r[1]))
-    return tuple(TagView(id=r[0], name=r[1], group_name=r[3], color=r[2], pending=r[0] in new) for r in rows)
+    return tuple(
+        TagView(id=r[0], name=r[1], group_name=r[3], color=r[2], pending=r[0] in added) for r in rows
+    )
 
 
 def _tasks(session: Session, member_id: str, pending: list[Row[Any]], now: datetime) -> tuple[TaskBrief, ...]:

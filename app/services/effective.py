@@ -3,6 +3,7 @@ guide did here before HQ has confirmed it (a member enrolled offline, a bind not
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -43,11 +44,28 @@ def member_known(session: Session, member_id: str) -> bool:
     return pending_enrollment(session, member_id) is not None
 
 
-def effective_tag_ids(session: Session, member_id: str) -> tuple[set[str], set[str]]:
-    """The member's tags now (replica, plus pending adds, minus pending removes, in the order made) and
-    which of them are pending adds."""
-    ids = set(session.scalars(select(MemberTag.tag_id).where(MemberTag.member_id == member_id)))
+def overlay_tags(
+    replica: Iterable[str], pending: Iterable[tuple[str, dict[str, Any]]]
+) -> tuple[set[str], set[str]]:
+    """Tags now = replica tags, plus pending adds, minus pending removes, in the order made; and which of
+    them are pending adds. `pending` holds (mutation name, args) of unsettled outbox rows, oldest first;
+    rows of other mutations are ignored."""
+    ids = set(replica)
     added: set[str] = set()
+    for name, args in pending:
+        if name == Mutation.TAG_ADD:
+            if args["tag_id"] not in ids:
+                added.add(args["tag_id"])
+            ids.add(args["tag_id"])
+        elif name == Mutation.TAG_REMOVE:
+            ids.discard(args["tag_id"])
+            added.discard(args["tag_id"])
+    return ids, added
+
+
+def effective_tag_ids(session: Session, member_id: str) -> tuple[set[str], set[str]]:
+    """The member's tags now and which of them are pending adds (see `overlay_tags`)."""
+    replica = session.scalars(select(MemberTag.tag_id).where(MemberTag.member_id == member_id))
     pending = session.execute(
         select(Outbox.name, Outbox.args)
         .where(
@@ -57,13 +75,4 @@ def effective_tag_ids(session: Session, member_id: str) -> tuple[set[str], set[s
         )
         .order_by(Outbox.id)
     )
-    for name, args in pending:
-        tag_id = args["tag_id"]
-        if name == Mutation.TAG_ADD:
-            if tag_id not in ids:
-                added.add(tag_id)
-            ids.add(tag_id)
-        else:
-            ids.discard(tag_id)
-            added.discard(tag_id)
-    return ids, added
+    return overlay_tags(replica, ((name, args) for name, args in pending))
