@@ -2,22 +2,30 @@
 join rate (入会率 = enrollments ÷ (enrollments + declines)), tasks done, transfers; per-guide totals
 over the range with tasks overdue now; and the store's online rate (在线率).
 
-Everything on this path is a small read, whatever the size of the store (DESIGN §7: a year over a
-million bindings ≤ 50 ms):
+Everything on this path is a read whose size does not grow with members or bindings (DESIGN §7: a year
+over a million bindings ≤ 50 ms):
 - counts come from the `daily_stats` roll-up that triggers keep in step with the activity ledger
-  (migration 0002; app/services/ledger.py), so a year is at most 366 × guides × kinds rows — never a
-  scan of `activity` or `bindings`;
+  (migration 0002; app/services/ledger.py): a year is at most 366 × guides × kinds rows, never a scan
+  of `activity` or `bindings`. It is pivoted in SQL and read through Core, not the ORM;
 - the online rate reads `store_member_counts`, kept by triggers on `members` (migration 0004). Counting
   a million members instead took ~300 ms here (~80 ms even with a covering (store_id, online) index);
-- overdue tasks go through ix_task_items_guide_state_due, one guide at a time.
+- overdue tasks are one GROUP BY over ix_task_items_guide_state_due.
+
+Measured on the 1,000,000-member demo store (20 guides, 35,439 roll-up rows in the year, 1,000,000
+`bind` rows in the ledger), on the shared 2-core machine: a year ~54 ms in-process (today ~3 ms), where
+the raw sqlite3 read of the same roll-up rows took ~30–43 ms in the same runs; ~160 ms before the pivot,
+when 35,000 rows went through the ORM. What remains is SQLite's own step over the rows (~30 ms) and
+building 6,400 frozen rows (~10 ms).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import add
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import DailyStat, Guide, Outbox, StoreMemberCount, TaskItem
@@ -27,16 +35,9 @@ from app.sync.protocol import Mutation
 
 MAX_RANGE_DAYS = 366
 METRICS = ("served", "bindings", "enrollments", "paid", "declines", "tasks_done", "transfers")
-# activity kind (ledger) -> metric name (report)
-_KIND_TO_METRIC = {
-    "served": "served",
-    "bind": "bindings",
-    "enroll": "enrollments",
-    "paid": "paid",
-    "decline": "declines",
-    "task_done": "tasks_done",
-    "transfer": "transfers",
-}
+# The ledger's activity kind behind each metric, in METRICS order.
+_METRIC_KINDS = ("served", "bind", "enroll", "paid", "decline", "task_done", "transfer")
+_NOTHING = [0] * len(METRICS)
 
 
 def join_rate(enrollments: int, declines: int) -> float | None:
@@ -107,21 +108,35 @@ def _overdue(session: Session, guide_ids: list[str], now: datetime) -> dict[str,
     completed_here = select(task_id).where(
         Outbox.name == Mutation.TASK_COMPLETE, Outbox.state.in_(PENDING_STATES), task_id.is_not(None)
     )
-    counts: dict[str, int] = {}
-    for guide_id in guide_ids:  # one index range (guide, 'open', < now) each; a store has tens of guides
-        n = session.scalar(
-            select(func.count())
-            .select_from(TaskItem)
-            .where(
-                TaskItem.assigned_guide_id == guide_id,
-                TaskItem.state == "open",
-                TaskItem.due_at < now,
-                TaskItem.id.not_in(completed_here),
-            )
+    query = (
+        select(TaskItem.assigned_guide_id, func.count())
+        .where(
+            TaskItem.assigned_guide_id.in_(guide_ids),  # one range of ix_task_items_guide_state_due each
+            TaskItem.state == "open",
+            TaskItem.due_at < now,
+            TaskItem.id.not_in(completed_here),
         )
-        if n:
-            counts[guide_id] = n
-    return counts
+        .group_by(TaskItem.assigned_guide_id)
+    )
+    return {guide_id: n for guide_id, n in session.connection().execute(query).all() if guide_id is not None}
+
+
+def _rollup_query(start: date, end: date) -> Select[*tuple[Any, ...]]:
+    """One row per (day, guide) with a column per metric, in METRICS order, from the roll-up.
+
+    Pivoting in SQL hands Python one row per guide day instead of one per (day, guide, kind): at 20
+    guides over a year 6,400 rows instead of 35,000. The filter to the store's guides is left to the
+    caller's dict: a join looked up the guide once per roll-up row and cost more than it saved.
+    """
+    # sum … FILTER measured ~15 % cheaper than sum(CASE …) over a year's rows.
+    per_metric = [
+        func.coalesce(func.sum(DailyStat.count).filter(DailyStat.kind == kind), 0) for kind in _METRIC_KINDS
+    ]
+    return (
+        select(DailyStat.day, DailyStat.guide_id, *per_metric)
+        .where(DailyStat.day >= start.isoformat(), DailyStat.day <= end.isoformat())
+        .group_by(DailyStat.day, DailyStat.guide_id)  # the primary key's order: no sort step
+    )
 
 
 def online_rate(session: Session, *, store_id: str) -> float | None:
@@ -151,35 +166,26 @@ def guide_day_stats(session: Session, *, store_id: str, start: date, end: date, 
             select(Guide.id, Guide.employee_no, Guide.name, Guide.active).where(Guide.store_id == store_id)
         )
     }
-    # The roll-up's primary key (day, guide_id, kind) makes this a range read of the days asked for.
-    cells: dict[tuple[str, str], dict[str, int]] = {}
-    sums: dict[str, dict[str, int]] = {}
-    rollup = (
-        select(DailyStat.day, DailyStat.guide_id, DailyStat.kind, DailyStat.count)
-        .join(Guide, Guide.id == DailyStat.guide_id)
-        .where(
-            Guide.store_id == store_id,
-            DailyStat.day >= start.isoformat(),
-            DailyStat.day <= end.isoformat(),
-            DailyStat.count > 0,  # a row voided back to zero is no activity
-        )
-    )
-    for day, guide_id, kind, count in session.execute(rollup):
-        metric = _KIND_TO_METRIC.get(kind)
-        if metric is None:
+    rows: list[StatsRow] = []
+    sums: dict[str, list[int]] = {}
+    for day, guide_id, *counts in session.connection().execute(_rollup_query(start, end)).all():
+        guide = guides.get(guide_id)
+        if guide is None or not any(counts):  # another store's guide; a day voided back to zero
             continue
-        cell = cells.setdefault((day, guide_id), {})
-        cell[metric] = cell.get(metric, 0) + count
-        total = sums.setdefault(guide_id, {})
-        total[metric] = total.get(metric, 0) + count
-
-    rows = tuple(
-        StatsRow(date.fromisoformat(day), gid, guides[gid][0], guides[gid][1], **metrics)
-        for (day, gid), metrics in sorted(cells.items(), key=lambda kv: (kv[0][0], guides[kv[0][1]][0]))
-    )
+        rows.append(StatsRow(date.fromisoformat(day), guide_id, guide[0], guide[1], *counts))
+        total = sums.get(guide_id)
+        sums[guide_id] = counts if total is None else list(map(add, total, counts))
+    rows.sort(key=lambda r: (r.day, r.employee_no))
     overdue = _overdue(session, list(guides), now)
     totals = tuple(
-        GuideTotals(gid, employee_no, name, active, **sums.get(gid, {}), tasks_overdue=overdue.get(gid, 0))
+        GuideTotals(
+            gid,
+            employee_no,
+            name,
+            active,
+            **dict(zip(METRICS, sums.get(gid, _NOTHING), strict=True)),
+            tasks_overdue=overdue.get(gid, 0),
+        )
         for gid, (employee_no, name, active) in sorted(guides.items(), key=lambda kv: kv[1][0])
         # A guide who has left stays in the totals only while they have numbers in the range.
         if active or gid in sums or gid in overdue
@@ -188,7 +194,7 @@ def guide_day_stats(session: Session, *, store_id: str, start: date, end: date, 
         store_id=store_id,
         start=start,
         end=end,
-        rows=rows,
+        rows=tuple(rows),
         totals=totals,
         online_rate=online_rate(session, store_id=store_id),
         generated_at=now,

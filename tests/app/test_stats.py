@@ -48,6 +48,7 @@ def test_counts_per_guide_per_day_with_join_rate(ws, store):
     log(ws, "enroll", "g-li", days_ago=3)
     log(ws, "decline", "g-zhang")
     log(ws, "decline", "g-zhang", days_ago=1)
+    log(ws, "served", "g-mgr", days_ago=1)  # id sorts after g-li, employee number before
     r = report(ws)
 
     today = row_of(r, TODAY, "g-li")
@@ -62,6 +63,7 @@ def test_counts_per_guide_per_day_with_join_rate(ws, store):
 
     assert [(row.day, row.employee_no) for row in r.rows] == [
         (TODAY - timedelta(days=3), "A002"),
+        (TODAY - timedelta(days=1), "A001"),
         (TODAY - timedelta(days=1), "A002"),
         (TODAY - timedelta(days=1), "A003"),
         (TODAY, "A002"),
