@@ -59,7 +59,11 @@ def _print_json(value: Any) -> None:
 def _guide_ref(ws: Workstation, employee_no: str) -> GuideRef:
     """The guide a command acts as (looked up, not logged in: IT support tools run without PINs)."""
     with ws.db.read() as s:
-        row = s.execute(select(Guide).where(Guide.employee_no == employee_no)).scalar_one_or_none()
+        row = s.execute(
+            select(Guide.id, Guide.store_id, Guide.employee_no, Guide.name, Guide.role, Guide.active).where(
+                Guide.employee_no == employee_no
+            )
+        ).first()
     if row is None or not row.active:
         raise GuideDeskError("unknown_guide", employee_no=employee_no)
     return GuideRef(

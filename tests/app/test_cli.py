@@ -64,3 +64,67 @@ def test_sync_without_enrollment_says_so(ws, capsys):
     """A workstation never enrolled is told to enroll, not shown a stack trace."""
     assert main(["--data-dir", str(ws.data_dir), "sync"]) == 1
     assert "not_enrolled" in capsys.readouterr().err
+
+
+def test_scan_prints_the_card_as_json(ws, capsys):
+    """IT support can check a member code end to end from a terminal."""
+    from datetime import UTC, datetime
+
+    from tests.factories import seed
+
+    store = seed(ws)
+    code = store.member_code("mine", issued=datetime.now(UTC))
+    assert main(["--data-dir", str(ws.data_dir), "scan", code, "--guide", "A002", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["hit"]["kind"], out["card"]["name"], out["card"]["binding"]["relation"]) == (
+        "member_code",
+        "赵敏",
+        "mine",
+    )
+    assert main(["--data-dir", str(ws.data_dir), "scan", "134567890123456789", "--guide", "A002"]) == 1
+    assert "payment_code" in capsys.readouterr().err
+
+
+def test_login_test_reads_the_pin_from_stdin(ws, capsys, monkeypatch):
+    """Scripts can check a PIN; a wrong one says how many tries are left."""
+    import io
+
+    from tests.factories import PIN, seed
+
+    seed(ws)
+    monkeypatch.setattr("sys.stdin", io.StringIO(PIN + "\n"))
+    assert main(["--data-dir", str(ws.data_dir), "login-test", "--employee", "A002"]) == 0
+    assert "李娜" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("000000\n"))
+    assert main(["--data-dir", str(ws.data_dir), "login-test", "--employee", "A002"]) == 1
+    assert "wrong_pin" in capsys.readouterr().err
+
+
+def test_stats_export_needs_the_manager_pin(ws, tmp_path, capsys, monkeypatch):
+    """The manager exports a month of stats to XLSX from the command line."""
+    import io
+
+    from tests.factories import PIN, seed
+
+    seed(ws)
+    out = tmp_path / "stats.xlsx"
+    args = [
+        "--data-dir",
+        str(ws.data_dir),
+        "stats",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--format",
+        "xlsx",
+        "--out",
+        str(out),
+        "--manager",
+        "A001",
+    ]
+    monkeypatch.setattr("sys.stdin", io.StringIO(PIN + "\n"))
+    assert main(args) == 0 and out.exists()
+    monkeypatch.setattr("sys.stdin", io.StringIO(PIN + "\n"))
+    assert main([*args[:-1], "A002"]) == 1
+    assert "manager_required" in capsys.readouterr().err
