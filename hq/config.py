@@ -1,0 +1,78 @@
+"""HQ settings, read once from the environment (or built by tests): where the database is, the master
+secret, the admin token, and the few limits an operator may tune.
+
+- `GUIDEDESK_HQ_DATA_DIR` — where the default SQLite file lives (default: the platform's user data
+  dir, `GuideDeskHQ`).
+- `GUIDEDESK_HQ_DB_URL` — SQLAlchemy URL (default `sqlite:///<data dir>/hq.sqlite3`);
+  `postgresql+psycopg://…` in production.
+- `GUIDEDESK_HQ_SECRET` — the master secret; the cursor HMAC key and the key that seals QR signing keys
+  are derived from it (default: generated on first run and kept in the database, `hq_meta`).
+- `GUIDEDESK_HQ_ADMIN_TOKEN` — bearer token of the admin API (default: none, the admin API refuses all).
+- `GUIDEDESK_HQ_TRUST_FORWARDED` — `1` to take the client address from `X-Forwarded-For` (only behind a
+  reverse proxy that sets it).
+
+The generated secret lives in the database so that every worker and every HQ machine shares it with no
+set-up. That is convenient, not strong: whoever reads the database reads the secret. Production sets
+`GUIDEDESK_HQ_SECRET` from a secret manager, so a database dump alone reveals neither the QR signing keys
+nor how to forge a cursor.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hq.clock import Clock, utc_now
+
+DB_FILENAME = "hq.sqlite3"
+
+
+def default_data_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("GuideDeskHQ", appauthor=False))
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str
+    data_dir: Path
+    secret: str | None = None  # None: generated once and kept in hq_meta
+    admin_token: str | None = None
+    trust_forwarded: bool = False
+    # Enrollment: a code is good for this long unless the admin says otherwise; this many failed tries
+    # from one address within the window lock that address out until the window passes.
+    enroll_code_ttl_hours: int = 72
+    enroll_max_failures: int = 10
+    enroll_failure_window_s: int = 600
+    # Change-index removes older than this are pruned; a cursor from before them must reset.
+    retention_days: int = 90
+    # A signed member code presented with a bind is still proof of presence this long after it expired
+    # (the bind may have been made offline and pushed later).
+    code_offline_grace_s: int = 3 * 24 * 3600
+    db_pool_size: int = 10
+    clock: Clock = field(default=utc_now, compare=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("GUIDEDESK_HQ_DATA_DIR") or default_data_dir())
+        values: dict[str, object] = {
+            "db_url": env.get("GUIDEDESK_HQ_DB_URL") or sqlite_url(data_dir / DB_FILENAME),
+            "data_dir": data_dir,
+            "secret": env.get("GUIDEDESK_HQ_SECRET") or None,
+            "admin_token": env.get("GUIDEDESK_HQ_ADMIN_TOKEN") or None,
+            "trust_forwarded": env.get("GUIDEDESK_HQ_TRUST_FORWARDED", "0") in ("1", "true", "yes"),
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")

@@ -1,0 +1,102 @@
+"""The HQ database: one engine per process (per uvicorn worker), and the two ways to get a transaction.
+
+- `write()` — one unit of work. SQLite: BEGIN IMMEDIATE, so writers queue on the busy timeout instead of
+  failing to upgrade a read lock (several workers may share the file). PostgreSQL: READ COMMITTED, with
+  row locks taken explicitly where order matters (the device row, the scope counters).
+- `read()` — a consistent snapshot for pulls and lookups. SQLite: BEGIN DEFERRED (WAL readers never
+  wait). PostgreSQL: REPEATABLE READ, READ ONLY: the counters, the change index and the entity rows of
+  one pull page are all read from the same snapshot.
+
+Nothing here keeps state between requests beyond the connection pool: several workers are safe.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",  # an acknowledged push survives a power cut
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=15000",
+    "PRAGMA temp_store=MEMORY",
+)
+# A lock held longer than this is a stuck transaction, not contention: fail it as transient (503).
+PG_OPTIONS = "-c lock_timeout=10000 -c statement_timeout=60000 -c idle_in_transaction_session_timeout=60000"
+
+
+def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    # SQLAlchemy, not pysqlite, decides when a transaction begins (see _sqlite_on_begin).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cur.execute(pragma)
+    cur.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_timeout=15)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size * 2,
+        pool_timeout=15,
+        pool_recycle=1800,
+        connect_args={"options": PG_OPTIONS},
+    )
+
+
+class HqDatabase:
+    """The engine and its transactions. Sessions never outlive the block that opened them."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size=pool_size)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One unit of work: commits when the block ends, rolls back on any exception."""
+        with (
+            self.engine.connect() as conn,
+            Session(bind=conn, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only snapshot; never commits."""
+        options: dict[str, Any] = (
+            {"sqlite_begin": "DEFERRED"}
+            if self.is_sqlite
+            else {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+        with self.engine.connect().execution_options(**options) as conn, Session(bind=conn) as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

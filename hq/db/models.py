@@ -1,0 +1,407 @@
+"""The HQ schema (DESIGN.md §3, HQ): the chain's truth, the sync bookkeeping, and the audit trail.
+
+Three groups of tables:
+
+- **entities** — stores, guides, members and their codes, tags, bindings and binding conflicts, task
+  lists and items, notes, visits, declines, policy revisions, QR keys. Their field names are the
+  workstation replica's column names wherever a workstation receives them (see hq/sync/payloads.py).
+- **sync bookkeeping** — devices (token hash, status, `last_mutation_id`), enrollment codes (hashed,
+  single use, expiring) and failed tries, `mutation_results` (one stored answer per device mutation id),
+  `counters` (one row per scope, bumped under a row lock inside each writing transaction) and the
+  compacted `change_index` (one row per scope and entity: version of its last change, put or remove).
+- **meta and audit** — `hq_meta` (epoch, generated secret), `audit_events` (append-only).
+
+Ids of entities are UUID text (client-generated for records made on a workstation). Members' phone
+numbers are kept **in the clear** at HQ in this release (a unique index makes "one member per phone"
+hold chain-wide under concurrent enrollments); access to the HQ database is what protects them, and
+column encryption with an externally held key is the planned follow-up. Workstations receive the phone
+over TLS and store it encrypted (app/security/crypto.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from hq.db.types import UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Autoincrement keys: 64-bit on PostgreSQL; SQLite only makes INTEGER PRIMARY KEY an alias of the rowid.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+# ---------------------------------------------------------------- meta
+
+
+class HqMeta(Base):
+    """Facts fixed per HQ database: `epoch` (random id sent with every response) and, when no secret
+    comes from the environment, the generated master `secret`."""
+
+    __tablename__ = "hq_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------- entities
+
+
+class Store(Base):
+    __tablename__ = "stores"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Guide(Base):
+    __tablename__ = "guides"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), index=True)
+    employee_no: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(16), default="guide")  # guide | manager
+    pin_hash: Mapped[str] = mapped_column(String(200))  # scrypt, the format app/security/pins.py checks
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), index=True)  # home store: sync scope
+    card_no: Mapped[str] = mapped_column(String(32), unique=True)  # current card; all cards in member_codes
+    name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)  # in the clear, see module doc
+    level: Mapped[str] = mapped_column(String(16), default="普卡")
+    stage: Mapped[str] = mapped_column(String(16), default="registered")
+    is_paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    enrolled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    enrolled_by_guide_id: Mapped[str | None] = mapped_column(String(36))
+    consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    consent_text_version: Mapped[str | None] = mapped_column(String(32))
+    consent_channel: Mapped[str | None] = mapped_column(String(16))
+    last_purchase_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_visit_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MemberCode(Base):
+    """Static codes of a member (card numbers, current and old). Dynamic codes are signed, not stored."""
+
+    __tablename__ = "member_codes"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="card")
+
+
+class TagGroup(Base):
+    __tablename__ = "tag_groups"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    sort: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Tag(Base):
+    """Tags are global and never deleted (a retired tag stays so member tags on workstations keep a
+    parent; see hq/sync/changes.py)."""
+
+    __tablename__ = "tags"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("tag_groups.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    color: Mapped[str] = mapped_column(String(9), default="#607D8B")
+
+
+class MemberTag(Base):
+    __tablename__ = "member_tags"
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[str] = mapped_column(ForeignKey("tags.id"), primary_key=True, index=True)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    added_by_guide_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class Binding(Base):
+    """A member's exclusive guide. One active binding per member, enforced by a partial unique index on
+    SQLite and PostgreSQL alike: the database, not a check-then-insert, decides who was first."""
+
+    __tablename__ = "bindings"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
+    guide_id: Mapped[str] = mapped_column(ForeignKey("guides.id"))
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), index=True)  # the guide's store
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    bound_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    protected_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_reason: Mapped[str | None] = mapped_column(String(32))
+    replaces_binding_id: Mapped[str | None] = mapped_column(String(36))
+    device_id: Mapped[str | None] = mapped_column(String(36))  # the device whose push made it
+
+    __table_args__ = (
+        Index(
+            "uq_bindings_member_active",
+            "member_id",
+            unique=True,
+            sqlite_where=text("active = 1"),
+            postgresql_where=text("active"),
+        ),
+        Index("ix_bindings_guide_active", "guide_id", "active"),
+    )
+
+
+class BindingConflict(Base):
+    """A bind or transfer that lost at HQ, with who won: visible to both stores and to HQ."""
+
+    __tablename__ = "binding_conflicts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
+    member_store_id: Mapped[str] = mapped_column(String(36))
+    losing_binding_id: Mapped[str] = mapped_column(String(36))  # the id the losing device sent
+    losing_guide_id: Mapped[str] = mapped_column(String(36))
+    losing_store_id: Mapped[str] = mapped_column(String(36), index=True)
+    winning_binding_id: Mapped[str] = mapped_column(String(36))
+    winning_guide_id: Mapped[str] = mapped_column(String(36))
+    winning_store_id: Mapped[str] = mapped_column(String(36), index=True)
+    winning_guide_name: Mapped[str] = mapped_column(String(50), default="")
+    winning_store_name: Mapped[str] = mapped_column(String(100), default="")
+    mutation_name: Mapped[str] = mapped_column(String(40))
+    device_id: Mapped[str] = mapped_column(String(36))
+    mutation_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolution: Mapped[str | None] = mapped_column(String(200))
+
+
+class TaskList(Base):
+    __tablename__ = "task_lists"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    store_id: Mapped[str | None] = mapped_column(ForeignKey("stores.id"), index=True)  # None: many stores
+    title: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(8), default="hq")  # hq | store
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    segment: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # how the members were chosen
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TaskItem(Base):
+    __tablename__ = "task_items"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    list_id: Mapped[str | None] = mapped_column(ForeignKey("task_lists.id"), index=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), index=True)  # whose work it is
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="call")  # call | message | invite | visit
+    assigned_guide_id: Mapped[str | None] = mapped_column(String(36))
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | done | skipped | cancelled
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_by_guide_id: Mapped[str | None] = mapped_column(String(36))
+    # A completion that arrived after HQ cancelled the item: kept, and flagged for HQ to look at.
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_task_items_guide_state", "assigned_guide_id", "state"),)
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    guide_id: Mapped[str] = mapped_column(String(36))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Visit(Base):
+    """A member served at a counter: what stats count as "served" and what renews protection."""
+
+    __tablename__ = "visits"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    guide_id: Mapped[str] = mapped_column(String(36))
+    source: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)  # client time, recorded, not trusted for order
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_visits_store_at", "store_id", "at"),)
+
+
+class Decline(Base):
+    """A walk-in who declined membership: the denominator of the join rate."""
+
+    __tablename__ = "declines"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
+    guide_id: Mapped[str] = mapped_column(String(36))
+    reason: Mapped[str | None] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)  # client time
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_declines_store_at", "store_id", "at"),)
+
+
+class PolicyRevision(Base):
+    """HQ's binding and outreach policy, versioned: every change is a new revision, the highest one is
+    in force. Workstations receive the current one as their single `policy` row (id 1)."""
+
+    __tablename__ = "policy_revisions"
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    protection_days: Mapped[int] = mapped_column(Integer, default=90)
+    renew_on_service: Mapped[bool] = mapped_column(Boolean, default=True)
+    cross_store_transfer: Mapped[bool] = mapped_column(Boolean, default=False)
+    sleeping_days: Mapped[int] = mapped_column(Integer, default=180)
+    contact_budget: Mapped[int] = mapped_column(Integer, default=4)
+    contact_window_days: Mapped[int] = mapped_column(Integer, default=30)
+    code_ttl_seconds: Mapped[int] = mapped_column(Integer, default=300)
+    clock_tolerance_seconds: Mapped[int] = mapped_column(Integer, default=120)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class QrKey(Base):
+    """An Ed25519 key member codes are signed with (rotation by key id). The private half is sealed with
+    a key derived from the master secret and never leaves HQ; the public half is synced."""
+
+    __tablename__ = "qr_keys"
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # raw 32 bytes
+    private_key_sealed: Mapped[bytes] = mapped_column(LargeBinary)  # AES-GCM nonce + ciphertext
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # codes signed with it verify (synced)
+    signing: Mapped[bool] = mapped_column(Boolean, default=True)  # signs new codes (the newest one does)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# ---------------------------------------------------------------- devices and sync bookkeeping
+
+
+class Device(Base):
+    """An enrolled workstation: the network principal. Its store comes from here, never from a body."""
+
+    __tablename__ = "devices"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | revoked
+    last_mutation_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    hostname: Mapped[str] = mapped_column(String(100), default="")
+    app_version: Mapped[str] = mapped_column(String(32), default="")
+    reset_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class EnrollmentCode(Base):
+    __tablename__ = "enrollment_codes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    device_id: Mapped[str | None] = mapped_column(String(36))
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class EnrollFailure(Base):
+    """A failed enrollment try, by client address: the rate limit is counted from these rows, so it holds
+    across workers and HQ machines."""
+
+    __tablename__ = "enroll_failures"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_enroll_failures_source_at", "source", "at"),)
+
+
+class MutationResultRow(Base):
+    """The stored answer to one device mutation, written in the transaction that applied it: a replay
+    returns it verbatim, a replay with another payload is refused."""
+
+    __tablename__ = "mutation_results"
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    mutation_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    guide_id: Mapped[str | None] = mapped_column(String(36))
+    client_time: Mapped[str | None] = mapped_column(String(40))
+    applied_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AuditEvent(Base):
+    """Append-only: workstation audit events (audit.append.v1) and HQ admin actions."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    store_id: Mapped[str | None] = mapped_column(String(36))
+    device_id: Mapped[str | None] = mapped_column(String(36))
+    guide_id: Mapped[str | None] = mapped_column(String(36))
+    actor: Mapped[str] = mapped_column(String(16), default="device")  # device | admin | system
+    action: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str | None] = mapped_column(String(36))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    client_time: Mapped[str | None] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_audit_events_store_at", "store_id", "at"),)
+
+
+class Counter(Base):
+    """The version counter of one sync scope (`global`, `store:<id>`). A writer bumps it with an UPDATE
+    inside its own transaction, which holds the row lock until commit: versions of a scope become
+    visible in commit order. `pruned_through`: removes up to this version were dropped (retention)."""
+
+    __tablename__ = "counters"
+    scope: Mapped[str] = mapped_column(String(48), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    pruned_through: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ChangeIndex(Base):
+    """Compacted: one row per (scope, entity) with the version of its last change and `put`/`remove`."""
+
+    __tablename__ = "change_index"
+    scope: Mapped[str] = mapped_column(String(48), primary_key=True)
+    entity_type: Mapped[str] = mapped_column(String(24), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(80), primary_key=True)  # member_tag: "member:tag"
+    version: Mapped[int] = mapped_column(BigInteger)
+    op: Mapped[str] = mapped_column(String(8))  # put | remove
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_change_index_scope_version", "scope", "version"),)

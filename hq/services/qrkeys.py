@@ -1,0 +1,136 @@
+"""Member-code signing keys (DESIGN.md §6): HQ alone holds the Ed25519 private keys, sealed at rest with a
+key derived from the master secret; workstations receive the public keys (global scope) and verify
+offline. Rotation by key id: a new key signs from now on, older keys keep verifying until retired.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.qr import CodeFormatError, MemberCodeClaims, parse_member_code, public_key_bytes, sign_member_code
+from app.qr import verify_signature as verify_code_signature
+from hq.db.models import QrKey
+from hq.db.upsert import insert_ignore, rowcount
+from hq.security.keys import QR_SEAL_KEY, UnsealError, derive_key, seal, unseal
+from hq.sync.changes import GLOBAL, ChangeSet
+
+FIRST_KEY_ID = "k1"  # bootstrap's key: a fixed id makes concurrent first starts create one key
+
+
+class CodeRejected(Exception):
+    """A member code HQ will not accept: malformed_code, unknown_key, bad_signature, code_expired,
+    code_not_yet_valid."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class SigningKeyUnavailable(Exception):
+    """No signing key can be unsealed (the master secret changed): rotate to a new key."""
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    key_id: str
+    active: bool
+    signing: bool
+    created_at: datetime
+
+
+def _seal_private(master_secret: str, key_id: str, private: Ed25519PrivateKey) -> bytes:
+    raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    return seal(derive_key(master_secret, QR_SEAL_KEY), raw, aad=key_id.encode())
+
+
+def create_signing_key(
+    session: Session, *, master_secret: str, now: datetime, changes: ChangeSet, key_id: str | None = None
+) -> str:
+    """A new key that signs from now on (earlier keys stop signing but still verify). With a fixed
+    `key_id` the call is idempotent: the bootstrap's race-free first key."""
+    key_id = key_id or "k" + secrets.token_hex(6)
+    private = Ed25519PrivateKey.generate()
+    values = {
+        "key_id": key_id,
+        "public_key": public_key_bytes(private),
+        "private_key_sealed": _seal_private(master_secret, key_id, private),
+        "active": True,
+        "signing": True,
+        "created_at": now,
+    }
+    if insert_ignore(session, QrKey, values, ["key_id"]):
+        session.execute(update(QrKey).where(QrKey.key_id != key_id).values(signing=False))
+        changes.put(GLOBAL, "qr_key", key_id)
+    return key_id
+
+
+def retire_key(session: Session, *, key_id: str, now: datetime, changes: ChangeSet) -> bool:
+    """Codes signed with this key stop verifying everywhere (after the next sync)."""
+    done = rowcount(
+        session.execute(
+            update(QrKey)
+            .where(QrKey.key_id == key_id, QrKey.active.is_(True))
+            .values(active=False, signing=False, retired_at=now)
+        )
+    )
+    if done:
+        changes.put(GLOBAL, "qr_key", key_id)
+    return bool(done)
+
+
+def list_keys(session: Session) -> list[KeyInfo]:
+    rows = session.scalars(select(QrKey).order_by(QrKey.created_at))
+    return [KeyInfo(r.key_id, r.active, r.signing, r.created_at) for r in rows]
+
+
+def signing_key(session: Session, *, master_secret: str) -> tuple[str, Ed25519PrivateKey]:
+    row = session.scalar(
+        select(QrKey)
+        .where(QrKey.signing.is_(True), QrKey.active.is_(True))
+        .order_by(QrKey.created_at.desc())
+        .limit(1)
+    )
+    if row is None:
+        raise SigningKeyUnavailable("no signing key")
+    try:
+        raw = unseal(derive_key(master_secret, QR_SEAL_KEY), row.private_key_sealed, aad=row.key_id.encode())
+    except UnsealError as exc:
+        raise SigningKeyUnavailable(row.key_id) from exc
+    return row.key_id, Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def mint_member_code(
+    session: Session, *, master_secret: str, member_id: str, now: datetime, ttl_seconds: int
+) -> str:
+    """A fresh dynamic `GDM1:` code for a member (what the member's phone would show)."""
+    key_id, private = signing_key(session, master_secret=master_secret)
+    return sign_member_code(private, key_id=key_id, member_id=member_id, issued=now, ttl_seconds=ttl_seconds)
+
+
+def verify_member_code(
+    session: Session, text: str, *, now: datetime, tolerance_s: int, grace_s: int = 0
+) -> MemberCodeClaims:
+    """The claims of a code HQ signed and still honours, or CodeRejected. `grace_s` extends expiry for
+    codes presented with an offline action pushed later (the workstation checked it when scanned)."""
+    try:
+        parsed = parse_member_code(text)
+    except CodeFormatError as exc:
+        raise CodeRejected("malformed_code") from exc
+    row = session.get(QrKey, parsed.claims.key_id)
+    if row is None or not row.active:
+        raise CodeRejected("unknown_key")
+    if not verify_code_signature(parsed, row.public_key):
+        raise CodeRejected("bad_signature")
+    tolerance = timedelta(seconds=tolerance_s)
+    if parsed.claims.issued > now + tolerance:
+        raise CodeRejected("code_not_yet_valid")
+    if now > parsed.claims.expires + tolerance + timedelta(seconds=grace_s):
+        raise CodeRejected("code_expired")
+    return parsed.claims

@@ -1,0 +1,169 @@
+"""Versions and the compacted change index (DESIGN.md §5 "Pull"): what every HQ writer calls before it
+commits, and the retention janitor.
+
+A writer collects its entity changes in a `ChangeSet` and calls `record(session, changes, now=…)` as the
+last step of its transaction. For each scope touched, in sorted order, the scope's counter row is bumped
+with `UPDATE … RETURNING` — the row lock it takes is held until commit, so a later writer of the same
+scope waits and gets a higher version only after this one is visible: versions of a scope become
+visible in commit order, and a reader that has seen version v has seen everything ≤ v. A sequence,
+a timestamp or client time would not give that (a late committer would slip under a cursor);
+tests/hq/test_late_writer.py proves the difference.
+
+Compaction: one change-index row per (scope, entity type, entity id), holding the version and op
+(`put`/`remove`) of its last change. A version holds at most `VERSION_ROWS_MAX` rows of a scope (a big
+admin import takes several versions), so a pull page can always end on a whole version.
+
+Invariants the writers keep (hq/sync/scopes.py helps):
+- an entity that leaves a scope (deleted, moved to another store) gets `remove` there in the same
+  transaction, together with every child that references it (a member's codes, tags, bindings, notes,
+  task items), so a replica never holds a child without its parent;
+- global parents (tag groups, tags) are never removed, only retired, because member tags in store
+  scopes reference them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from hq.db.models import ChangeIndex, Counter
+from hq.db.upsert import insert_ignore, rowcount, upsert_many
+
+GLOBAL = "global"
+PUT, REMOVE = "put", "remove"
+VERSION_ROWS_MAX = 100
+
+
+def store_scope(store_id: str) -> str:
+    return f"store:{store_id}"
+
+
+@dataclass
+class ChangeSet:
+    """The entity changes of one transaction, by scope. The last op given for an entity wins."""
+
+    by_scope: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict)
+
+    def put(self, scope: str, entity_type: str, entity_id: str) -> None:
+        self.by_scope.setdefault(scope, {})[(entity_type, entity_id)] = PUT
+
+    def remove(self, scope: str, entity_type: str, entity_id: str) -> None:
+        self.by_scope.setdefault(scope, {})[(entity_type, entity_id)] = REMOVE
+
+    def put_all(self, scopes: set[str] | frozenset[str], entity_type: str, entity_id: str) -> None:
+        for scope in scopes:
+            self.put(scope, entity_type, entity_id)
+
+    def __bool__(self) -> bool:
+        return any(self.by_scope.values())
+
+    def clear(self) -> None:
+        self.by_scope.clear()
+
+
+@dataclass(frozen=True)
+class ScopeMark:
+    version: int  # highest version committed in the scope
+    pruned_through: int  # removes up to here were pruned: an older cursor must reset
+
+
+class VersionAllocator(Protocol):
+    """Where versions come from. Production: `CounterAllocator`. A test swaps in a naive sequence to show
+    that the late-writer test fails against it."""
+
+    def allocate(self, session: Session, scope: str, count: int) -> list[int]: ...
+
+    def marks(self, session: Session, scopes: list[str]) -> dict[str, ScopeMark]: ...
+
+
+class CounterAllocator:
+    def allocate(self, session: Session, scope: str, count: int) -> list[int]:
+        bump = (
+            update(Counter)
+            .where(Counter.scope == scope)
+            .values(version=Counter.version + count)
+            .returning(Counter.version)
+        )
+        last = session.execute(bump).scalar_one_or_none()
+        if last is None:  # first write of a scope nobody created (a store made by an older release)
+            insert_ignore(session, Counter, {"scope": scope, "version": 0, "pruned_through": 0}, ["scope"])
+            last = session.execute(bump).scalar_one()
+        return list(range(last - count + 1, last + 1))
+
+    def marks(self, session: Session, scopes: list[str]) -> dict[str, ScopeMark]:
+        rows = session.execute(
+            select(Counter.scope, Counter.version, Counter.pruned_through).where(Counter.scope.in_(scopes))
+        )
+        found = {r.scope: ScopeMark(r.version, r.pruned_through) for r in rows}
+        return {s: found.get(s, ScopeMark(0, 0)) for s in scopes}
+
+
+ALLOCATOR: VersionAllocator = CounterAllocator()
+
+
+def ensure_scope(session: Session, scope: str) -> None:
+    insert_ignore(session, Counter, {"scope": scope, "version": 0, "pruned_through": 0}, ["scope"])
+
+
+def record(session: Session, changes: ChangeSet, *, now: datetime) -> dict[str, int]:
+    """Give the changes versions and write them to the change index. Call last, inside the writing
+    transaction; returns the highest version used per scope."""
+    highest: dict[str, int] = {}
+    for scope in sorted(changes.by_scope):  # one lock order for every writer: no deadlock on counters
+        entries = sorted(changes.by_scope[scope].items())
+        if not entries:
+            continue
+        chunks = [entries[i : i + VERSION_ROWS_MAX] for i in range(0, len(entries), VERSION_ROWS_MAX)]
+        versions = ALLOCATOR.allocate(session, scope, len(chunks))
+        rows = [
+            {
+                "scope": scope,
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "version": version,
+                "op": op,
+                "changed_at": now,
+            }
+            for version, chunk in zip(versions, chunks, strict=True)
+            for (entity_type, entity_id), op in chunk
+        ]
+        upsert_many(
+            session,
+            ChangeIndex,
+            rows,
+            keys=["scope", "entity_type", "entity_id"],
+            update=["version", "op", "changed_at"],
+        )
+        highest[scope] = versions[-1]
+    return highest
+
+
+def prune_removes(session: Session, *, before: datetime) -> int:
+    """Drop `remove` rows older than `before` (retention) and raise each scope's `pruned_through`, so a
+    cursor that could have missed one of them is answered with reset_required. Returns rows dropped."""
+    horizons = session.execute(
+        select(ChangeIndex.scope, func.max(ChangeIndex.version))
+        .where(ChangeIndex.op == REMOVE, ChangeIndex.changed_at < before)
+        .group_by(ChangeIndex.scope)
+    ).all()
+    dropped = 0
+    for scope, through in horizons:
+        session.execute(
+            update(Counter)
+            .where(Counter.scope == scope, Counter.pruned_through < through)
+            .values(pruned_through=through)
+        )
+        result = session.execute(
+            delete(ChangeIndex).where(
+                ChangeIndex.scope == scope,
+                ChangeIndex.op == REMOVE,
+                ChangeIndex.version <= through,
+                ChangeIndex.changed_at < before,
+            )
+        )
+        dropped += rowcount(result)
+    return dropped
