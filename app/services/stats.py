@@ -12,17 +12,17 @@ over a million bindings ≤ 50 ms):
 - overdue tasks are one GROUP BY over ix_task_items_guide_state_due.
 
 Measured on the 1,000,000-member demo store (20 guides, 35,439 roll-up rows in the year, 1,000,000
-`bind` rows in the ledger), on the shared 2-core machine: a year ~54 ms in-process (today ~3 ms), where
-the raw sqlite3 read of the same roll-up rows took ~30–43 ms in the same runs; ~160 ms before the pivot,
-when 35,000 rows went through the ORM. What remains is SQLite's own step over the rows (~30 ms) and
-building 6,400 frozen rows (~10 ms).
+`bind` rows in the ledger) on the shared 2-core machine: a year 54–80 ms in-process depending on the
+load (today ~3 ms), 1.2–1.8× the raw sqlite3 read of the same roll-up rows in the same runs (30–48 ms);
+~160 ms before the pivot, when 35,000 rows went through the ORM. What remains is SQLite stepping and
+aggregating 35,000 narrow rows (~30 ms) and building 6,400 frozen rows (~11 ms). A roll-up with one wide
+row per (day, guide) would be read in ~7 ms (measured on a copy): a schema change for its owner.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from operator import add
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -167,14 +167,21 @@ def guide_day_stats(session: Session, *, store_id: str, start: date, end: date, 
         )
     }
     rows: list[StatsRow] = []
-    sums: dict[str, list[int]] = {}
+    per_guide: dict[str, list[tuple[int, ...]]] = {gid: [] for gid in guides}
+    days: dict[str, date] = {}  # 365 distinct days among thousands of rows
     for day, guide_id, *counts in session.connection().execute(_rollup_query(start, end)).all():
-        guide = guides.get(guide_id)
-        if guide is None or not any(counts):  # another store's guide; a day voided back to zero
+        of_guide = per_guide.get(guide_id)
+        if of_guide is None or not any(counts):  # another store's guide; a day voided back to zero
             continue
-        rows.append(StatsRow(date.fromisoformat(day), guide_id, guide[0], guide[1], *counts))
-        total = sums.get(guide_id)
-        sums[guide_id] = counts if total is None else list(map(add, total, counts))
+        of_guide.append(tuple(counts))
+        when = days.get(day) or days.setdefault(day, date.fromisoformat(day))
+        employee_no, name, _ = guides[guide_id]
+        rows.append(StatsRow(when, guide_id, employee_no, name, *counts))
+    sums = {
+        gid: [sum(column) for column in zip(*counts, strict=True)]
+        for gid, counts in per_guide.items()
+        if counts
+    }
     rows.sort(key=lambda r: (r.day, r.employee_no))
     overdue = _overdue(session, list(guides), now)
     totals = tuple(
