@@ -454,7 +454,10 @@ def _complete_case(
 
 # The roll-up read app.services.stats.guide_day_stats makes (it keeps the store's guides in Python),
 # and, for context, the same numbers counted from the ledger itself.
-ROLLUP_QUERY = "SELECT day, guide_id, kind, count FROM daily_stats WHERE day >= ? AND day <= ?"
+ROLLUP_QUERY = (
+    "SELECT day, guide_id, served, bind, enroll, paid, decline, task_done, transfer FROM daily_stats"
+    " WHERE day >= ? AND day <= ?"
+)
 LEDGER_QUERY = (
     "SELECT day, guide_id, kind, count(*) FROM activity WHERE day >= ? AND day <= ? AND voided = 0"
     " GROUP BY day, guide_id, kind"

@@ -317,13 +317,19 @@ class Activity(Base):
 
 
 class DailyStat(Base):
-    """Roll-up of `activity` per store day, guide and kind; maintained by triggers only."""
+    """Roll-up of `activity`: one row per store day and guide, a column per activity kind (the manager
+    reads a year as ~6,400 rows, not 35,000); maintained by triggers only (migration 0002)."""
 
     __tablename__ = "daily_stats"
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
     guide_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
-    count: Mapped[int] = mapped_column(Integer, default=0)
+    served: Mapped[int] = mapped_column(Integer, default=0)
+    bind: Mapped[int] = mapped_column(Integer, default=0)
+    enroll: Mapped[int] = mapped_column(Integer, default=0)
+    paid: Mapped[int] = mapped_column(Integer, default=0)
+    decline: Mapped[int] = mapped_column(Integer, default=0)
+    task_done: Mapped[int] = mapped_column(Integer, default=0)
+    transfer: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditEvent(Base):

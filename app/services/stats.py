@@ -122,20 +122,11 @@ def _overdue(session: Session, guide_ids: list[str], now: datetime) -> dict[str,
 
 
 def _rollup_query(start: date, end: date) -> Select[*tuple[Any, ...]]:
-    """One row per (day, guide) with a column per metric, in METRICS order, from the roll-up.
-
-    Pivoting in SQL hands Python one row per guide day instead of one per (day, guide, kind): at 20
-    guides over a year 6,400 rows instead of 35,000. The filter to the store's guides is left to the
-    caller's dict: a join looked up the guide once per roll-up row and cost more than it saved.
-    """
-    # sum … FILTER measured ~15 % cheaper than sum(CASE …) over a year's rows.
-    per_metric = [
-        func.coalesce(func.sum(DailyStat.count).filter(DailyStat.kind == kind), 0) for kind in _METRIC_KINDS
-    ]
-    return (
-        select(DailyStat.day, DailyStat.guide_id, *per_metric)
-        .where(DailyStat.day >= start.isoformat(), DailyStat.day <= end.isoformat())
-        .group_by(DailyStat.day, DailyStat.guide_id)  # the primary key's order: no sort step
+    """One row per (day, guide) with a column per metric, in METRICS order, straight from the roll-up
+    (already one wide row per guide day). The filter to the store's guides is left to the caller's
+    dict: a join looked up the guide once per roll-up row and cost more than it saved."""
+    return select(DailyStat.day, DailyStat.guide_id, *(getattr(DailyStat, k) for k in _METRIC_KINDS)).where(
+        DailyStat.day >= start.isoformat(), DailyStat.day <= end.isoformat()
     )
 
 
