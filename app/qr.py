@@ -35,6 +35,8 @@ GUIDE_PREFIX = "GDG1:"
 MAX_CODE_LENGTH = 512  # a real GDM1 code is ~230 characters
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")
 _CARD_NO = re.compile(r"[A-Za-z0-9-]{4,32}")
+_PRINTABLE_ID = re.compile(r"[\x21-\x7e]+")  # ids, key ids and nonces are printable ASCII
+MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z: the last instant a datetime can hold
 
 
 class CodeFormatError(Exception):
@@ -116,9 +118,11 @@ def parse_member_code(text: str) -> SignedMemberCode:
     try:
         mid, kid, nonce = payload["mid"], payload["kid"], payload["nonce"]
         iat, exp = payload["iat"], payload["exp"]
-        if not all(isinstance(v, str) and 0 < len(v) <= 64 for v in (mid, kid, nonce)):
+        if not all(
+            isinstance(v, str) and 0 < len(v) <= 64 and _PRINTABLE_ID.fullmatch(v) for v in (mid, kid, nonce)
+        ):
             raise CodeFormatError("malformed_code")
-        if not all(type(v) is int and 0 <= v < 2**40 for v in (iat, exp)):
+        if not all(type(v) is int and 0 <= v <= MAX_TIMESTAMP for v in (iat, exp)):
             raise CodeFormatError("malformed_code")
         claims = MemberCodeClaims(
             member_id=mid,

@@ -48,3 +48,25 @@ def test_member_code_fits_a_phone_screen():
         ttl_seconds=300,
     )
     assert len(_modules(code)) <= 61 + 8
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"mid": "m-1", "kid": "k1", "iat": 253402300800, "exp": 253402300900, "nonce": "n"},  # past year 9999
+        {"mid": "m\x00", "kid": "k1", "iat": 1, "exp": 2, "nonce": "n"},
+        {"mid": "m-1", "kid": "\ud800", "iat": 1, "exp": 2, "nonce": "n"},
+        {"mid": "m-1", "kid": "k1", "iat": True, "exp": 2, "nonce": "n"},
+    ],
+)
+def test_hostile_claims_are_malformed_not_a_crash(claims):
+    """A forged code with absurd claims is refused as malformed before any signature or database work."""
+    import base64
+    import json
+
+    from app.qr import CodeFormatError, parse_member_code
+
+    payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    with pytest.raises(CodeFormatError) as exc:
+        parse_member_code(f"GDM1:{payload}.AAAA")
+    assert exc.value.code == "malformed_code"
