@@ -1,16 +1,14 @@
 """Phone numbers at rest: AES-GCM encryption and an HMAC blind index, under one per-workstation key.
 
 The master key lives in the OS keyring; where no keyring works (a service account, a headless box) it
-falls back to a 0600 file in the data directory. Two independent subkeys are derived with HKDF, so the
-index key can never decrypt and the cipher key never appears in an index.
+falls back to a 0600 file in the data directory (`app.security.secrets`). Two independent subkeys are
+derived with HKDF, so the index key can never decrypt and the cipher key never appears in an index.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
-import os
 import secrets
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,54 +18,23 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-log = logging.getLogger(__name__)
+from app.security.secrets import SecretStore
 
-KEYRING_SERVICE = "GuideDesk"
-KEY_FILE = "master.key"
+MASTER_KEY = "phone_master_key"  # name in the secret store
 _PHONE_AAD = b"guidedesk/phone/v1"
 _NONCE_BYTES = 12
 
 
-def _keyring_account(data_dir: Path) -> str:
-    # One key per data directory: two workstations' data dirs on one PC never share a key.
-    return "master:" + hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
-
-
-def _file_key(data_dir: Path) -> bytes:
-    path = data_dir / KEY_FILE
-    if path.exists():
-        return bytes.fromhex(path.read_text().strip())
-    key = secrets.token_bytes(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(key.hex())
-        f.flush()
-        os.fsync(f.fileno())
-    return key
-
-
 def load_master_key(data_dir: Path) -> bytes:
-    """The workstation's master key: keyring first, 0600 file second, created on first use.
-
-    `GUIDEDESK_KEYRING=file` forces the file (tests, and machines whose keyring prompts).
-    """
-    data_dir.mkdir(parents=True, exist_ok=True)
-    if (data_dir / KEY_FILE).exists() or os.environ.get("GUIDEDESK_KEYRING") == "file":
-        return _file_key(data_dir)
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-
-        account = _keyring_account(data_dir)
-        stored = keyring.get_password(KEYRING_SERVICE, account)
-        if stored:
-            return bytes.fromhex(stored)
-        key = secrets.token_bytes(32)
-        keyring.set_password(KEYRING_SERVICE, account, key.hex())
-        return key
-    except (KeyringError, RuntimeError, OSError) as exc:  # no usable keyring backend on this machine
-        log.warning("OS keyring unavailable (%s); keeping the key in a 0600 file", type(exc).__name__)
-        return _file_key(data_dir)
+    """The workstation's master key, created on first use, kept in the OS keyring (or the 0600-file
+    fallback of `SecretStore`)."""
+    store = SecretStore(data_dir)
+    stored = store.get(MASTER_KEY)
+    if stored:
+        return bytes.fromhex(stored)
+    key = secrets.token_bytes(32)
+    store.set(MASTER_KEY, key.hex())
+    return key
 
 
 def _subkey(master: bytes, purpose: bytes) -> bytes:
