@@ -13,6 +13,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def iso(at: datetime) -> str:
+    """The wire form of a time: ISO-8601 in UTC with its offset (`datetime.fromisoformat` reads it)."""
+    return at.astimezone(UTC).isoformat()
+
+
 @dataclass
 class ManualClock:
     """A clock that stands still until moved (tests, demos). Thread-safe enough: one attribute."""

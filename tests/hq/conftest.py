@@ -19,10 +19,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from hq.config import DB_FILENAME, sqlite_url
+from hq.config import DB_FILENAME, Settings, sqlite_url
 from hq.db.database import HqDatabase, make_engine
 from hq.db.migrate import migrate
 from hq.db.models import Base
+from hq.security import pins
+from tests.hq.harness import T0, Hq
 
 PG_URL = os.environ.get("GUIDEDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _pg_problem: list[str] = []
@@ -111,6 +113,35 @@ def _fresh_db(kind: str, request: pytest.FixtureRequest, tmp_path: Path, templat
     target.parent.mkdir(exist_ok=True)
     shutil.copyfile(template, target)
     return sqlite_url(target)
+
+
+@pytest.fixture(autouse=True)
+def cheap_pin_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guides' PIN hashes at the lowest scrypt cost: the suite creates many guides."""
+    monkeypatch.setattr(pins, "COST_N", 2**4)
+
+
+def _hq(url: str, tmp_path: Path) -> Iterator[Hq]:
+    settings = Settings(db_url=url, data_dir=tmp_path / "hq-data", admin_token="admin-test-token")
+    hq = Hq.start(settings, at=T0)
+    yield hq
+    hq.close()
+
+
+@pytest.fixture
+def hq(db_url: str, tmp_path: Path) -> Iterator[Hq]:
+    """An in-process HQ on a fresh database (SQLite and PostgreSQL), its clock at T0."""
+    yield from _hq(db_url, tmp_path)
+
+
+@pytest.fixture
+def hq_sqlite(sqlite_db_url: str, tmp_path: Path) -> Iterator[Hq]:
+    yield from _hq(sqlite_db_url, tmp_path)
+
+
+@pytest.fixture
+def hq_pg(pg_db_url: str, tmp_path: Path) -> Iterator[Hq]:
+    yield from _hq(pg_db_url, tmp_path)
 
 
 @pytest.fixture

@@ -1,0 +1,84 @@
+"""/v1/sync/push and /v1/sync/pull: the wire side of hq/sync/push.py and hq/sync/pull.py."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+
+from app.sync.protocol import MAX_PUSH_BATCH
+from hq.api.auth import device_token, require_device
+from hq.api.errors import ApiError, Unavailable
+from hq.api.responses import JsonResponse, ok, runtime_of
+from hq.api.schemas import ERRORS, PullIn, PullOut, PushIn, PushOut
+from hq.sync.pull import pull_page
+from hq.sync.push import (
+    DeviceRevoked,
+    IncomingMutation,
+    PayloadMismatch,
+    PushGap,
+    TransientFailure,
+    push_batch,
+)
+
+router = APIRouter(prefix="/v1/sync", tags=["sync"])
+
+PUSH_ERRORS = {
+    **ERRORS,
+    409: {"model": ERRORS[400]["model"], "description": "mutation_gap, with the expected id"},
+    422: {"model": ERRORS[400]["model"], "description": "idempotency_payload_mismatch, with the id"},
+}
+
+
+@router.post(
+    "/push",
+    response_model=PushOut,
+    responses=PUSH_ERRORS,
+    summary="ordered batch of mutations → one result per mutation",
+)
+def push(body: PushIn, request: Request, token: str = Depends(device_token)) -> JsonResponse:
+    runtime = runtime_of(request)
+    with runtime.db.read() as session:
+        device = require_device(session, token, device_id=body.device_id)
+    if len(body.mutations) > MAX_PUSH_BATCH:
+        raise ApiError(
+            400, "batch_too_large", "too many mutations in one push", details={"max": MAX_PUSH_BATCH}
+        )
+    mutations = [
+        IncomingMutation(m.id, m.name, m.sha256, m.client_time, m.guide_id, m.args) for m in body.mutations
+    ]
+    try:
+        answer = push_batch(runtime, device_id=device.device_id, mutations=mutations)
+    except PushGap as gap:
+        raise ApiError(
+            409,
+            "mutation_gap",
+            "mutation ids must follow last_mutation_id without a gap",
+            details={"expected": gap.expected},
+            extra={"expected": gap.expected},
+        ) from None
+    except PayloadMismatch as mismatch:
+        raise ApiError(
+            422,
+            "idempotency_payload_mismatch",
+            "this mutation id was already used with another payload",
+            details={"id": mismatch.mutation_id},
+            extra={"id": mismatch.mutation_id},
+        ) from None
+    except DeviceRevoked:
+        raise ApiError(403, "device_revoked", "this device was revoked; enroll again") from None
+    except TransientFailure as failure:
+        raise Unavailable(details={"failed_id": failure.mutation_id}) from None
+    return ok(request, {"last_mutation_id": answer.last_mutation_id, "results": answer.results})
+
+
+@router.post(
+    "/pull",
+    response_model=PullOut,
+    responses=ERRORS,
+    summary="opaque cursor → page of changes, new cursor, has_more (or reset_required)",
+)
+def pull(body: PullIn, request: Request, token: str = Depends(device_token)) -> JsonResponse:
+    runtime = runtime_of(request)
+    with runtime.db.read() as session:
+        device = require_device(session, token, device_id=body.device_id)
+        page = pull_page(session, runtime=runtime, device=device, cursor=body.cursor, limit=body.limit)
+    return ok(request, page)

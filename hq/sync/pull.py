@@ -1,0 +1,246 @@
+"""Building a pull page (DESIGN.md §5 "Pull") for one device: its store scope and the global scope.
+
+In one read snapshot:
+
+1. Check the cursor (signature, epoch, store) and read both scopes' counters. A cursor from before
+   pruned removes, from the future (a restored database) or for another store → `reset_required`.
+2. Nothing new (both versions equal the counters) → an empty page with the *same* cursor, answered from
+   the device and counter rows alone: no entity table and no change-index row is read.
+3. Otherwise take change-index rows after the cursor, global scope first (store rows may reference global
+   tags), in version order, at most `limit` rows, ending on a whole version (a version larger than the
+   limit goes whole; versions hold ≤ 100 rows per scope, hq/sync/changes.py). A first sync (no
+   cursor) skips `remove` rows: an empty replica has nothing to remove.
+4. Load each `put`'s data from the entity tables (hq/sync/payloads.py documents the shapes), and pull
+   forward any parent the page's rows reference that changed after this page's end (compaction moves a
+   re-written parent past its children; the workstation's foreign keys must hold after every page).
+5. New cursor: per scope, the last version included, or the counter when the scope was drained.
+
+Pages are what the workstation applies in one transaction together with the cursor, so a first sync
+killed half way resumes at the last whole page.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.orm import Session
+
+from app.sync.protocol import MAX_PULL_LIMIT
+from hq.db.models import ChangeIndex, Device
+from hq.runtime import HqRuntime
+from hq.services.devices import DeviceAuth
+from hq.sync import changes as versions
+from hq.sync.changes import GLOBAL, PUT, REMOVE, store_scope
+from hq.sync.cursor import Cursor, CursorInvalid, decode_cursor, encode_cursor
+from hq.sync.payloads import PARENTS, load_payloads
+
+log = logging.getLogger("hq.pull")
+
+Change = dict[str, Any]
+IndexRow = Row[Any]
+
+
+def pull_page(
+    session: Session, *, runtime: HqRuntime, device: DeviceAuth, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    limit = max(1, min(limit, MAX_PULL_LIMIT))
+    home = store_scope(device.store_id)
+    scopes = [home, GLOBAL]
+    if cursor is None:
+        base = {GLOBAL: 0, home: 0}
+        if device.reset_requested:
+            _clear_reset_request(runtime, device.device_id)
+    else:
+        try:
+            parsed = decode_cursor(runtime.cursor_key, cursor)
+        except CursorInvalid:
+            return _reset(device, "bad_cursor")
+        if parsed.epoch != runtime.facts.epoch:
+            return _reset(device, "epoch")
+        if parsed.store_id != device.store_id:
+            return _reset(device, "foreign_cursor")
+        if device.reset_requested:
+            return _reset(device, "requested")
+        base = {GLOBAL: parsed.global_version, home: parsed.store_version}
+    marks = versions.ALLOCATOR.marks(session, scopes)
+    if cursor is not None:
+        if any(base[s] < marks[s].pruned_through for s in scopes):
+            return _reset(device, "retention")
+        if any(base[s] > marks[s].version for s in scopes):
+            return _reset(device, "cursor_ahead")
+        if all(base[s] == marks[s].version for s in scopes):
+            return _page([], cursor, False, device)
+    fresh = cursor is None
+    reached = dict(base)
+    taken: list[tuple[str, IndexRow]] = []
+    has_more = False
+    for scope in (GLOBAL, home):
+        if base[scope] >= marks[scope].version:
+            continue
+        budget = limit - len(taken)
+        if budget <= 0:
+            has_more = True
+            break
+        rows, reached[scope], more = _scan(
+            session, scope, after=base[scope], upto=marks[scope].version, budget=budget, fresh=fresh,
+            may_exceed=not taken,
+        )  # fmt: skip
+        taken += [(scope, r) for r in rows]
+        if more:
+            has_more = True
+            break
+    changes = _with_payloads(session, taken, store_id=device.store_id, page_end=reached)
+    new_cursor = encode_cursor(
+        runtime.cursor_key,
+        Cursor(runtime.facts.epoch, device.store_id, reached[GLOBAL], reached[home], int(time.time())),
+    )
+    return _page(changes, new_cursor, has_more, device)
+
+
+def _page(changes: list[Change], cursor: str, has_more: bool, device: DeviceAuth) -> dict[str, Any]:
+    return {
+        "changes": changes,
+        "cursor": cursor,
+        "has_more": has_more,
+        "last_mutation_id": device.last_mutation_id,
+    }
+
+
+def _reset(device: DeviceAuth, reason: str) -> dict[str, Any]:
+    return {"reset_required": True, "reason": reason, "last_mutation_id": device.last_mutation_id}
+
+
+def _clear_reset_request(runtime: HqRuntime, device_id: str) -> None:
+    with runtime.db.write() as session:
+        session.execute(update(Device).where(Device.id == device_id).values(reset_requested=False))
+
+
+def _index_query(scope: str, fresh: bool) -> Any:
+    query = select(ChangeIndex.entity_type, ChangeIndex.entity_id, ChangeIndex.version, ChangeIndex.op).where(
+        ChangeIndex.scope == scope
+    )
+    return query.where(ChangeIndex.op == PUT) if fresh else query
+
+
+def _scan(
+    session: Session, scope: str, *, after: int, upto: int, budget: int, fresh: bool, may_exceed: bool
+) -> tuple[list[IndexRow], int, bool]:
+    """Rows of whole versions in (after, upto], at most `budget` of them unless the first version alone
+    is larger and `may_exceed`. Returns the rows, the version reached, and whether more remain."""
+    query = (
+        _index_query(scope, fresh)
+        .where(ChangeIndex.version > after, ChangeIndex.version <= upto)
+        .order_by(ChangeIndex.version, ChangeIndex.entity_type, ChangeIndex.entity_id)
+        .limit(budget + 1)
+    )
+    rows = list(session.execute(query))
+    if len(rows) <= budget:
+        return rows, upto, False
+    cut = rows[budget].version  # the first version that does not fit (it may have begun inside the page)
+    whole = [r for r in rows[:budget] if r.version < cut]
+    if whole:
+        return whole, whole[-1].version, True
+    if not may_exceed:
+        return [], after, True
+    first = rows[0].version
+    version_rows = list(
+        session.execute(
+            _index_query(scope, fresh)
+            .where(ChangeIndex.version == first)
+            .order_by(ChangeIndex.entity_type, ChangeIndex.entity_id)
+        )
+    )
+    return version_rows, first, first < upto
+
+
+def _with_payloads(
+    session: Session, taken: list[tuple[str, IndexRow]], *, store_id: str, page_end: dict[str, int]
+) -> list[Change]:
+    changes: list[Change] = []
+    wanted: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for scope, row in taken:
+        if row.op == PUT:
+            wanted[(scope, row.entity_type)].append(row.entity_id)
+    loaded = _load(session, wanted, store_id)
+    for scope, row in taken:
+        if row.op == REMOVE:
+            changes.append({"t": row.entity_type, "id": row.entity_id, "op": REMOVE, "v": row.version})
+            continue
+        data = loaded.get((scope, row.entity_type, row.entity_id))
+        if data is None:
+            log.warning(
+                "change %s %s in %s has no servable row; left out", row.entity_type, row.entity_id, scope
+            )
+            continue
+        changes.append({"t": row.entity_type, "id": row.entity_id, "op": PUT, "v": row.version, "data": data})
+    return _pull_parents_forward(session, changes, store_id=store_id, page_end=page_end) + changes
+
+
+def _load(
+    session: Session, wanted: dict[tuple[str, str], list[str]], store_id: str
+) -> dict[tuple[str, str, str], Any]:
+    loaded: dict[tuple[str, str, str], Any] = {}
+    for (scope, entity_type), ids in wanted.items():
+        served_to = None if scope == GLOBAL else store_id
+        for entity_id, data in load_payloads(session, served_to, entity_type, ids).items():
+            loaded[(scope, entity_type, entity_id)] = data
+    return loaded
+
+
+def _scope_of(entity_type: str, home: str) -> str:
+    return GLOBAL if entity_type in ("tag", "tag_group", "policy", "qr_key") else home
+
+
+def _pull_parents_forward(
+    session: Session,
+    changes: list[Change],
+    *,
+    store_id: str,
+    page_end: dict[str, int],
+) -> list[Change]:
+    """Puts of parents that this page's rows reference but whose latest change comes after the page."""
+    home = store_scope(store_id)
+    present = {(c["t"], c["id"]) for c in changes}
+    extra: list[Change] = []
+    frontier = [c for c in changes if c["op"] == PUT]
+    for _round in range(3):  # child → member → store is the deepest chain
+        need: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for change in frontier:
+            for parent_type, field in PARENTS.get(change["t"], ()):
+                parent_id = change["data"].get(field)
+                if parent_id and (parent_type, parent_id) not in present:
+                    need[(_scope_of(parent_type, home), parent_type)].add(parent_id)
+        if not need:
+            break
+        frontier = []
+        for (scope, parent_type), ids in need.items():
+            later = session.execute(
+                select(ChangeIndex.entity_id, ChangeIndex.version).where(
+                    ChangeIndex.scope == scope,
+                    ChangeIndex.entity_type == parent_type,
+                    ChangeIndex.entity_id.in_(sorted(ids)),
+                    ChangeIndex.version > page_end[scope],
+                    ChangeIndex.op == PUT,
+                )
+            ).all()
+            if not later:
+                continue
+            served_to = None if scope == GLOBAL else store_id
+            data = load_payloads(session, served_to, parent_type, [r.entity_id for r in later])
+            for r in later:
+                if r.entity_id in data:
+                    change = {
+                        "t": parent_type,
+                        "id": r.entity_id,
+                        "op": PUT,
+                        "v": r.version,
+                        "data": data[r.entity_id],
+                    }
+                    extra.append(change)
+                    frontier.append(change)
+                    present.add((parent_type, r.entity_id))
+    return extra

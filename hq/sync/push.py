@@ -1,0 +1,205 @@
+"""Applying a pushed batch (DESIGN.md §5 "Push"), one mutation per transaction, in order.
+
+Each mutation's transaction: lock the device row (PostgreSQL `FOR UPDATE`; SQLite's write lock), then
+
+- id ≤ `last_mutation_id` → a replay: the stored result if the payload hash matches, else
+  `idempotency_payload_mismatch` (422);
+- id > `last_mutation_id` + 1 → `mutation_gap` (409) with the expected id;
+- id = `last_mutation_id` + 1 → run the handler inside a savepoint; a `Rejected` rolls the handler's
+  writes back and stores the rejection. Then, in the same transaction: the result row, the device's
+  new `last_mutation_id`, and the versions of every change (hq/sync/changes.py). Commit.
+
+So the effect, the acknowledgement and the stored answer are committed together or not at all: a
+response lost on the way back is answered again, identically, from `mutation_results`; two concurrent
+deliveries of one batch serialise on the device row and each mutation applies once.
+
+A transient database failure (deadlock, serialisation failure, lock timeout, pool exhausted) is retried
+a few times, then answered 503: mutations before it are committed, nothing after it is applied.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.sync.protocol import REJECTED, MutationResult, payload_sha256
+from hq.db.errors import is_transient
+from hq.db.models import Device, Guide, MutationResultRow
+from hq.runtime import HqRuntime
+from hq.sync.changes import ChangeSet, record
+from hq.sync.handlers import HANDLERS
+from hq.sync.handlers.base import Context, Rejected
+
+log = logging.getLogger("hq.push")
+T = TypeVar("T")
+ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class IncomingMutation:
+    id: int
+    name: str
+    sha256: str
+    client_time: str
+    guide_id: str
+    args: dict[str, Any]
+
+
+class PushGap(Exception):
+    def __init__(self, expected: int) -> None:
+        super().__init__(expected)
+        self.expected = expected
+
+
+class PayloadMismatch(Exception):
+    def __init__(self, mutation_id: int) -> None:
+        super().__init__(mutation_id)
+        self.mutation_id = mutation_id
+
+
+class DeviceRevoked(Exception):
+    pass
+
+
+class TransientFailure(Exception):
+    def __init__(self, mutation_id: int) -> None:
+        super().__init__(mutation_id)
+        self.mutation_id = mutation_id
+
+
+@dataclass(frozen=True)
+class PushAnswer:
+    last_mutation_id: int
+    results: list[dict[str, Any]]
+
+
+def push_batch(runtime: HqRuntime, *, device_id: str, mutations: list[IncomingMutation]) -> PushAnswer:
+    """Apply the batch in order. Raises PushGap, PayloadMismatch, DeviceRevoked or TransientFailure;
+    everything before the raising mutation stays committed."""
+    results: list[dict[str, Any]] = []
+    last = 0
+    for mutation in mutations:
+        result, last = _retrying(mutation.id, lambda m=mutation: _apply_one(runtime, device_id, m))  # type: ignore[misc]
+        results.append(result)
+    if not mutations:
+        last = _last_mutation_id(runtime, device_id)
+    return PushAnswer(last, results)
+
+
+def _retrying(mutation_id: int, attempt: Callable[[], T]) -> T:
+    for n in range(ATTEMPTS):
+        try:
+            return attempt()
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            log.warning("transient failure applying mutation %s (try %s): %s", mutation_id, n + 1, exc)
+            if n + 1 < ATTEMPTS:
+                time.sleep(0.02 * 2**n + random.random() * 0.02)  # jitter, not security
+    raise TransientFailure(mutation_id)
+
+
+def _last_mutation_id(runtime: HqRuntime, device_id: str) -> int:
+    with runtime.db.read() as session:
+        return int(session.scalar(select(Device.last_mutation_id).where(Device.id == device_id)) or 0)
+
+
+def _apply_one(runtime: HqRuntime, device_id: str, mutation: IncomingMutation) -> tuple[dict[str, Any], int]:
+    with runtime.db.write() as session:
+        device = session.execute(
+            select(Device.store_id, Device.status, Device.last_mutation_id)
+            .where(Device.id == device_id)
+            .with_for_update()
+        ).one()
+        if device.status != "active":
+            raise DeviceRevoked()
+        computed = payload_sha256(mutation.name, mutation.args)
+        last = int(device.last_mutation_id)
+        if mutation.id <= last:
+            return _replay(session, device_id, mutation, computed), last
+        if mutation.id != last + 1:
+            raise PushGap(last + 1)
+        now = runtime.now()
+        changes = ChangeSet()
+        result = _run_handler(session, runtime, device_id, device.store_id, mutation, computed, changes)
+        session.add(
+            MutationResultRow(
+                device_id=device_id,
+                mutation_id=mutation.id,
+                name=mutation.name[:40],
+                payload_sha256=computed,
+                status=result.status,
+                result=result.to_wire(),
+                guide_id=mutation.guide_id[:36] or None,
+                client_time=mutation.client_time[:40] or None,
+                applied_at=now,
+            )
+        )
+        session.execute(update(Device).where(Device.id == device_id).values(last_mutation_id=mutation.id))
+        record(session, changes, now=now)
+        return result.to_wire(), mutation.id
+
+
+def _replay(session: Any, device_id: str, mutation: IncomingMutation, computed: str) -> dict[str, Any]:
+    stored = session.get(MutationResultRow, (device_id, mutation.id))
+    if stored is None:  # results are kept for good; this only happens after a manual purge
+        log.error("no stored result for device %s mutation %s", device_id, mutation.id)
+        return {"id": mutation.id, "status": "applied", "code": "result_unavailable"}
+    if stored.payload_sha256 != computed:
+        raise PayloadMismatch(mutation.id)
+    return dict(stored.result)
+
+
+def _run_handler(
+    session: Any,
+    runtime: HqRuntime,
+    device_id: str,
+    store_id: str,
+    mutation: IncomingMutation,
+    computed: str,
+    changes: ChangeSet,
+) -> MutationResult:
+    def rejected(code: str, **details: Any) -> MutationResult:
+        return MutationResult(mutation.id, REJECTED, code, details)
+
+    handler = HANDLERS.get(mutation.name)
+    if handler is None:
+        return rejected("unknown_mutation")
+    if mutation.sha256 != computed:
+        return rejected("payload_hash_mismatch")  # the workstation hashed something else: a client bug
+    guide = session.get(Guide, mutation.guide_id) if mutation.guide_id else None
+    if guide is None or guide.store_id != store_id:
+        return rejected("unknown_guide")
+    ctx = Context(
+        session=session,
+        device_id=device_id,
+        store_id=store_id,
+        guide=guide,
+        mutation_id=mutation.id,
+        name=mutation.name,
+        args=mutation.args,
+        client_time=mutation.client_time,
+        now=runtime.now(),
+        changes=changes,
+        settings=runtime.settings,
+    )
+    try:
+        with session.begin_nested():
+            return handler(ctx)
+    except Rejected as exc:
+        changes.clear()
+        return rejected(exc.code, **exc.details)
+    except IntegrityError as exc:
+        if is_transient(exc):
+            raise
+        # A race the handler did not foresee: acknowledge it as rejected rather than block the queue.
+        log.warning("integrity error in %s for device %s: %s", mutation.name, device_id, exc.orig)
+        changes.clear()
+        return rejected("conflict")
