@@ -53,7 +53,7 @@ from app.security.crypto import PhoneCipher, mask_phone
 from app.security.pins import hash_pin
 
 # Bump whenever the generated data changes shape: benchmarks key their cached datasets on it.
-GENERATOR_VERSION = 2  # 2: daily_stats became one wide row per (day, guide)
+GENERATOR_VERSION = 3  # 2: daily_stats one wide row per (day, guide); 3: phone key in the SecretStore
 DEMO_KEY_FILENAME = "demo-hq-signing-key.pem"
 DEMO_KEY_ID = "demo-1"
 GUIDE_PIN = "246810"
