@@ -23,12 +23,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import DailyStat, Guide, Outbox, StoreMemberCount, TaskItem
+from app.db.models import Guide, Outbox, StoreMemberCount, TaskItem
 from app.errors import InvalidInput
 from app.services.outbox import PENDING_STATES
 from app.sync.protocol import Mutation
@@ -46,9 +46,12 @@ def join_rate(enrollments: int, declines: int) -> float | None:
     return None if total == 0 else enrollments / total
 
 
-@dataclass(frozen=True)
-class StatsRow:
-    """One guide's store day; only days on which something was counted have a row."""
+class StatsRow(NamedTuple):
+    """One guide's store day; only days on which something was counted have a row.
+
+    Immutable like the services' frozen dataclasses, but a NamedTuple: a year is ~6,400 rows, and a
+    frozen dataclass's __init__ (one object.__setattr__ per field) cost 8 ms of the 50 ms budget here,
+    a tuple ~1.6 ms."""
 
     day: date
     guide_id: str
@@ -121,13 +124,20 @@ def _overdue(session: Session, guide_ids: list[str], now: datetime) -> dict[str,
     return {guide_id: n for guide_id, n in session.connection().execute(query).all() if guide_id is not None}
 
 
-def _rollup_query(start: date, end: date) -> Select[*tuple[Any, ...]]:
-    """One row per (day, guide) with a column per metric, in METRICS order, straight from the roll-up
-    (already one wide row per guide day). The filter to the store's guides is left to the caller's
-    dict: a join looked up the guide once per roll-up row and cost more than it saved."""
-    return select(DailyStat.day, DailyStat.guide_id, *(getattr(DailyStat, k) for k in _METRIC_KINDS)).where(
-        DailyStat.day >= start.isoformat(), DailyStat.day <= end.isoformat()
-    )
+# One row per (day, guide) with a column per metric, in METRICS order: the roll-up is already one wide
+# row per guide day. The filter to the store's guides is left to the caller's dict: a join looked up
+# the guide once per roll-up row and cost more than it saved.
+_ROLLUP_SQL = f"SELECT day, guide_id, {', '.join(_METRIC_KINDS)} FROM daily_stats WHERE day >= ? AND day <= ?"
+
+
+def _rollup(session: Session, start: date, end: date) -> list[tuple[Any, ...]]:
+    # Plain driver rows on the session's own connection (same transaction): SQLAlchemy's Row objects
+    # doubled the read of a year (8 → 16 ms).
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        return cursor.execute(_ROLLUP_SQL, (start.isoformat(), end.isoformat())).fetchall()
+    finally:
+        cursor.close()
 
 
 def online_rate(session: Session, *, store_id: str) -> float | None:
@@ -160,7 +170,7 @@ def guide_day_stats(session: Session, *, store_id: str, start: date, end: date, 
     rows: list[StatsRow] = []
     per_guide: dict[str, list[tuple[int, ...]]] = {gid: [] for gid in guides}
     days: dict[str, date] = {}  # 365 distinct days among thousands of rows
-    for day, guide_id, *counts in session.connection().execute(_rollup_query(start, end)).all():
+    for day, guide_id, *counts in _rollup(session, start, end):
         of_guide = per_guide.get(guide_id)
         if of_guide is None or not any(counts):  # another store's guide; a day voided back to zero
             continue
