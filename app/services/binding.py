@@ -92,14 +92,22 @@ _ENROLLED_HERE = "\0enrolled_here"
 
 
 def _checked_binding(
-    session: Session, member_id: str, guide: GuideRef, now: datetime, policy: Policy
+    session: Session,
+    member_id: str,
+    guide: GuideRef,
+    now: datetime,
+    policy: Policy,
+    *,
+    code: str | None = None,
 ) -> EffectiveBinding:
     """The member's effective binding, after the rules that refuse any bind or transfer request by this
-    guide: unknown member, member of another store, already this guide's, a bind still pending."""
+    guide: unknown member, member of another store without the shopper's signed code (HQ accepts a
+    visiting member's bind only with the code as proof of presence), already this guide's, a bind still
+    pending."""
     store = _member_store(session, member_id)
     if store is None:
         raise MemberNotFound("member_not_local", member_id=member_id)
-    if store not in (guide.store_id, _ENROLLED_HERE):
+    if store not in (guide.store_id, _ENROLLED_HERE) and not code:
         raise RuleRefused("member_other_store", member_id=member_id)
     rows = outbox_rows(session, member_id)
     current = effective_binding(
@@ -125,7 +133,7 @@ def bind_member(
     `binding.create.v1`; a member whose protection has lapsed moves by `binding.transfer.v1`
     (protection_lapsed). One outbox row, its audit row and one "bind" in the ledger; flushes only."""
     policy = policy_of(session)
-    current = _checked_binding(session, member_id, guide, now, policy)
+    current = _checked_binding(session, member_id, guide, now, policy, code=code)
     binding_id = new_id()
     if current.guide_id is None:
         args: dict[str, object] = {"binding_id": binding_id, "member_id": member_id}

@@ -236,12 +236,17 @@ def test_unknown_member(ws, store):
     assert refused(ws, bind_member, member_id="m-nope", guide=store.guide, now=T0) == "member_not_local"
 
 
-def test_a_member_of_another_store_cannot_be_bound_here(ws, store):
-    """Guides act only for their own store's members."""
+def test_a_member_of_another_store_needs_the_shoppers_code(ws, store):
+    """A visiting member of another store is bound only on their signed code (proof they are here)."""
     with ws.db.transaction() as s:
         add_member(s, ws.cipher, member_id="m-b", store_id="store-b", card_no="8800000098", name="何琳",
                    phone="13300008888")  # fmt: skip
     assert refused(ws, bind_member, member_id="m-b", guide=store.guide, now=T0) == "member_other_store"
+    with ws.db.transaction() as s:
+        outcome = bind_member(
+            s, member_id="m-b", guide=store.guide, now=T0, code="GDM1:signed-code-as-scanned"
+        )
+    assert outcome.kind == "create"
 
 
 def test_a_member_enrolled_here_can_be_bound_before_hq_confirms(ws, store):
