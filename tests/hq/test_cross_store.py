@@ -12,7 +12,15 @@ from sqlalchemy import func, select
 
 from app.sync.protocol import Mutation
 from hq.db.models import (
-    AuditEvent, Binding, BindingConflict, Decline, Member, MemberTag, Note, TaskItem, Visit,
+    AuditEvent,
+    Binding,
+    BindingConflict,
+    Decline,
+    Member,
+    MemberTag,
+    Note,
+    TaskItem,
+    Visit,
 )  # fmt: skip
 from hq.services.tags import create_tag, create_tag_group
 from tests.hq.harness import Hq
@@ -65,12 +73,19 @@ def test_every_mutation_naming_another_stores_objects_is_refused_and_reveals_not
 
     secrets_of_b = {
         b.id, b.code, "乙店", gb.id, mb.id, gb.employee_no, mb.employee_no, "乙导购", "乙店长",
-        member_b.id, member_b.card_no, "乙会员", "13600000002", binding_b_id, note_b, task_b, visit_b, decline_b,
+        member_b.id, member_b.card_no, "乙会员", "13600000002",
+        binding_b_id, note_b, task_b, visit_b, decline_b,
     }  # fmt: skip
 
     def sweep() -> Iterator[tuple[str, dict[str, Any], str]]:
-        enroll = {"member_id": _uid(), "card_no": "GD" + str(uuid.uuid4().int)[:10], "name": "新", "phone": "13600000003",
-                  "consent": {"at": at, "text_version": "v1", "channel": "counter"}, "paid": False}  # fmt: skip
+        enroll = {
+            "member_id": _uid(),
+            "card_no": "GD" + str(uuid.uuid4().int)[:10],
+            "name": "新",
+            "phone": "13600000003",
+            "consent": {"at": at, "text_version": "v1", "channel": "counter"},
+            "paid": False,
+        }
         lapsed = {"binding_id": _uid(), "member_id": member_b.id, "from_binding_id": binding_b_id,
                   "to_guide_id": ga.id, "reason": "protection_lapsed"}  # fmt: skip
         # Another store's guide acting, for every mutation name.
@@ -97,8 +112,9 @@ def test_every_mutation_naming_another_stores_objects_is_refused_and_reveals_not
         yield Mutation.BINDING_CREATE, {"binding_id": _uid(), "member_id": member_b.id}, ga.id
         yield Mutation.BINDING_TRANSFER, lapsed, ga.id
         yield Mutation.BINDING_TRANSFER, {**lapsed, "reason": "departure", "approved_by": mb.id}, ma.id
-        yield Mutation.BINDING_TRANSFER, {"binding_id": _uid(), "member_id": member_a.id, "from_binding_id": binding_a_id,
-                                          "to_guide_id": gb.id, "reason": "manager_approved", "approved_by": ma.id}, ma.id  # fmt: skip
+        approved = {"binding_id": _uid(), "member_id": member_a.id, "from_binding_id": binding_a_id,
+                    "to_guide_id": gb.id, "reason": "manager_approved", "approved_by": ma.id}  # fmt: skip
+        yield Mutation.BINDING_TRANSFER, approved, ma.id
         yield (
             Mutation.BINDING_END,
             {"binding_id": binding_b_id, "member_id": member_b.id, "reason": "x"},
