@@ -93,12 +93,10 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only session (still one snapshot); rolls back at the end."""
+        """A read-only session (one snapshot). Closing it ends the read transaction without expiring what
+        was loaded (a rollback would), so plain values read inside stay usable after the block."""
         with self._readers() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     def raw(self) -> sqlite3.Connection:
         """A plain sqlite3 connection with the same pragmas: for benchmarks' floors and bulk loaders."""
