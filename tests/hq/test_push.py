@@ -212,8 +212,8 @@ def test_a_transient_failure_that_clears_is_retried_inside_hq(
 
 
 def test_two_concurrent_deliveries_of_one_batch_apply_each_mutation_once(counter_scene: Any) -> None:
-    """Catches a check of last_mutation_id outside the applying transaction (both requests would apply).
-    Shown to fail by reading the device row without the lock in a separate transaction: two notes."""
+    """In-process variant of tests/hq/test_concurrency.py: the same batch from two threads at once
+    applies each mutation once and both answers agree."""
     hq, device, guide_id, member_id = counter_scene
     batch = _batch(device, guide_id, member_id) + [
         device.mutation(
