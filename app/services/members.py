@@ -175,7 +175,21 @@ def enroll_member(
         count_activity(
             session, kind="paid", guide_id=guide.id, at=now, member_id=member_id, outbox_id=outbox_id
         )
-    record_visit(session, member_id=member_id, guide=guide, source="enroll", now=now)
+    # The enrollment is the visit: served today, counted here; no separate visit.record.v1, since HQ
+    # learns of the visit from the enrollment itself (and a second mutation cost ~0.7 ms of the 2 ms).
+    session.add(
+        Visit(
+            id=new_id(),
+            member_id=member_id,
+            guide_id=guide.id,
+            at=now,
+            day=store_day(now).isoformat(),
+            source="enroll",
+        )
+    )
+    count_activity(
+        session, kind="served", guide_id=guide.id, at=now, member_id=member_id, outbox_id=outbox_id
+    )
     return EnrollOutcome(member_id=member_id, card_no=card_no, outbox_id=outbox_id, paid=paid)
 
 

@@ -70,7 +70,7 @@ def test_enroll_a_walk_in_is_served_counted_and_on_a_card(ws, store):
     with ws.db.read() as s:
         kinds = sorted(s.scalars(select(Activity.kind)))
         card = member_card(s, member_id=outcome.member_id, viewer=store.guide, now=T0)
-        [entry, _visit] = list_outbox(s)
+        [entry] = list_outbox(s)
     assert kinds == ["enroll", "paid", "served"]
     assert (card.name, card.phone_masked, card.is_paid, card.pending_enrollment) == (
         "钱多多",
@@ -194,7 +194,6 @@ def test_enroll_credits_the_enrolling_guide_and_a_member_known_at_once(ws, store
     ]  # no "paid" row for an unpaid member
     assert envelopes == {
         ("member.enroll.v1", "g-zhang"),
-        ("visit.record.v1", "g-zhang"),
         ("tag.add.v1", "g-zhang"),
     }
     assert visits == [("enroll", "g-zhang", "2026-11-19")]
