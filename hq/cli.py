@@ -1,0 +1,246 @@
+"""`guidedesk-hq`: run and administer an HQ from a shell.
+
+    guidedesk-hq serve [--host H] [--port P] [--workers N] [--db-url URL]
+    guidedesk-hq migrate
+    guidedesk-hq create-store CODE NAME
+    guidedesk-hq add-guide STORE EMPLOYEE_NO NAME [--role guide|manager] [--pin PIN]
+    guidedesk-hq enroll-code STORE [--ttl-hours H]
+    guidedesk-hq member-code MEMBER [--out FILE.png] [--ttl-seconds S]
+    guidedesk-hq revoke-device DEVICE_ID
+    guidedesk-hq rotate-key
+    guidedesk-hq prune
+
+Settings come from the environment (hq/config.py); `--db-url` overrides GUIDEDESK_HQ_DB_URL. STORE is a
+store id or code, MEMBER a member id or card number. Secrets (device codes, generated PINs) are printed
+once and never stored in the clear.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import secrets
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from hq.config import Settings
+from hq.db.bootstrap import HqFacts, bootstrap
+from hq.db.database import HqDatabase
+from hq.db.migrate import migrate
+from hq.errors import HqError
+from hq.runtime import HqRuntime
+from hq.services.devices import issue_enrollment_code, revoke_device
+from hq.services.guides import add_guide
+from hq.services.members import find_member
+from hq.services.policy import current_policy
+from hq.services.qrkeys import SigningKeyUnavailable, create_signing_key, mint_member_code
+from hq.services.stores import create_store
+from hq.sync.changes import ChangeSet, prune_removes, record
+
+Out = Callable[[str], None]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="guidedesk-hq", description="GuideDesk HQ server and admin tools")
+    parser.add_argument("--db-url", help="SQLAlchemy URL (default: GUIDEDESK_HQ_DB_URL or a SQLite file)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate, then serve the API with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--db-url", dest="serve_db_url", help="same as the global --db-url")
+    sub.add_parser("migrate", help="bring the database schema to head and bootstrap it")
+    store = sub.add_parser("create-store", help="a new store")
+    store.add_argument("code")
+    store.add_argument("name")
+    guide = sub.add_parser("add-guide", help="a guide or manager of a store, with an offline-login PIN")
+    guide.add_argument("store")
+    guide.add_argument("employee_no")
+    guide.add_argument("name")
+    guide.add_argument("--role", choices=("guide", "manager"), default="guide")
+    guide.add_argument("--pin", help="4–12 digits (default: asked for, or generated with --generate-pin)")
+    guide.add_argument("--generate-pin", action="store_true", help="make a random 6-digit PIN and print it")
+    code = sub.add_parser("enroll-code", help="a one-time code that enrolls one workstation of a store")
+    code.add_argument("store")
+    code.add_argument("--ttl-hours", type=float, default=None)
+    member = sub.add_parser(
+        "member-code", help="a fresh dynamic member code, printed and written as a QR PNG"
+    )
+    member.add_argument("member")
+    member.add_argument("--out", type=Path, help="PNG path (default: member-<card>.png)")
+    member.add_argument("--ttl-seconds", type=int, default=None)
+    revoke = sub.add_parser("revoke-device", help="revoke a workstation; it wipes its replica at next sync")
+    revoke.add_argument("device_id")
+    sub.add_parser("rotate-key", help="a new member-code signing key (old keys keep verifying)")
+    sub.add_parser("prune", help="drop change-index removes older than the retention period")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    url = getattr(args, "serve_db_url", None) or args.db_url
+    return replace(settings, db_url=url) if url else settings
+
+
+def main(argv: Sequence[str] | None = None, *, out: Out = print) -> int:
+    args = _parser().parse_args(argv)
+    settings = _settings(args)
+    facts = _migrate(settings)  # every command starts from a current schema: zero set-up
+    if args.command == "serve":
+        return _serve(settings, args, out)
+    if args.command == "migrate":
+        out(f"migrated {_shown(settings.db_url)} (epoch {facts.epoch})")
+        return 0
+    runtime = HqRuntime.open(settings)
+    try:
+        return COMMANDS[args.command](runtime, args, out)
+    except HqError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        runtime.close()
+
+
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _migrate(settings: Settings) -> HqFacts:
+    db = HqDatabase(settings.db_url, pool_size=1)
+    try:
+        migrate(db.engine)
+        return bootstrap(db, settings)
+    finally:
+        db.dispose()
+
+
+def _serve(settings: Settings, args: argparse.Namespace, out: Out) -> int:
+    import uvicorn
+
+    # Migrated once, above, before any worker starts; workers only bootstrap (idempotent).
+    os.environ["GUIDEDESK_HQ_DB_URL"] = settings.db_url  # workers read their settings from the environment
+    out(
+        f"GuideDesk HQ on http://{args.host}:{args.port}, {args.workers} worker(s), {_shown(settings.db_url)}"
+    )
+    uvicorn.run(
+        "hq.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=settings.trust_forwarded,
+        forwarded_allow_ips="*" if settings.trust_forwarded else None,
+        log_level="info",
+    )
+    return 0
+
+
+def _create_store(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
+    with runtime.db.write() as s:
+        changes = ChangeSet()
+        store = create_store(s, code=args.code, name=args.name, now=runtime.now(), changes=changes)
+        record(s, changes, now=runtime.now())
+    out(f"store {store.code} {store.name} id={store.id}")
+    return 0
+
+
+def _add_guide(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
+    pin = args.pin
+    generated = False
+    if pin is None and args.generate_pin:
+        pin, generated = f"{secrets.randbelow(10**6):06d}", True
+    if pin is None:
+        pin = getpass.getpass("PIN (4-12 digits): ")
+    with runtime.db.write() as s:
+        changes = ChangeSet()
+        guide = add_guide(
+            s, store=args.store, employee_no=args.employee_no, name=args.name, pin=pin,
+            role=args.role, now=runtime.now(), changes=changes,
+        )  # fmt: skip
+        record(s, changes, now=runtime.now())
+    out(f"{guide.role} {guide.employee_no} {guide.name} id={guide.id}" + (f" pin={pin}" if generated else ""))
+    return 0
+
+
+def _enroll_code(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
+    hours = args.ttl_hours if args.ttl_hours is not None else runtime.settings.enroll_code_ttl_hours
+    with runtime.db.write() as s:
+        issued = issue_enrollment_code(
+            s, store=args.store, now=runtime.now(), ttl=timedelta(hours=hours), by="cli"
+        )
+    out(f"enrollment code {issued.code} (single use, expires {issued.expires_at.isoformat()})")
+    return 0
+
+
+def _member_code(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
+    from app.qr import qr_png_for_width
+
+    with runtime.db.read() as s:
+        member = find_member(s, args.member)
+        ttl = args.ttl_seconds or current_policy(s).code_ttl_seconds
+        try:
+            code = mint_member_code(
+                s,
+                master_secret=runtime.facts.master_secret,
+                member_id=member.id,
+                now=runtime.now(),
+                ttl_seconds=ttl,
+            )
+        except SigningKeyUnavailable:
+            print(
+                "error: no usable signing key (did the master secret change?): run rotate-key",
+                file=sys.stderr,
+            )
+            return 2
+    path = args.out or Path(f"member-{member.card_no}.png")
+    path.write_bytes(qr_png_for_width(code, 300))
+    out(code)
+    out(f"QR written to {path} (valid {ttl} s)")
+    return 0
+
+
+def _revoke(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
+    with runtime.db.write() as s:
+        changed = revoke_device(s, device_id=args.device_id, now=runtime.now(), by="cli")
+    out(f"device {args.device_id} " + ("revoked" if changed else "was already revoked"))
+    return 0
+
+
+def _rotate(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
+    with runtime.db.write() as s:
+        changes = ChangeSet()
+        key_id = create_signing_key(
+            s, master_secret=runtime.facts.master_secret, now=runtime.now(), changes=changes
+        )
+        record(s, changes, now=runtime.now())
+    out(f"new signing key {key_id}; older keys still verify until retired")
+    return 0
+
+
+def _prune(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
+    before = runtime.now() - timedelta(days=runtime.settings.retention_days)
+    with runtime.db.write() as s:
+        dropped = prune_removes(s, before=before)
+    out(f"pruned {dropped} removes older than {before.date().isoformat()}")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[HqRuntime, argparse.Namespace, Out], int]] = {
+    "create-store": _create_store,
+    "add-guide": _add_guide,
+    "enroll-code": _enroll_code,
+    "member-code": _member_code,
+    "revoke-device": _revoke,
+    "rotate-key": _rotate,
+    "prune": _prune,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
