@@ -114,7 +114,7 @@ def cmd_scan(ws: Workstation, args: argparse.Namespace) -> int:
     from app.services.scan import resolve_scan
 
     guide = _guide_ref(ws, args.guide)
-    now = ws.clock.now()
+    now = ws.hq_now()
     with ws.db.transaction() as s:  # a real scan: a dynamic code's nonce is spent
         hit = resolve_scan(s, text=args.code, now=now, cipher=ws.cipher)
         card = member_card(s, member_id=hit.member_id, viewer=guide, now=now)

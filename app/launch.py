@@ -74,7 +74,7 @@ def _counter_scene(ws: Workstation, guide: GuideRef) -> None:
     print(f"\n扫码 / scan: {code[:48]}…")
     started = time.perf_counter()
     with ws.db.transaction() as s:
-        hit = resolve_scan(s, text=code, now=ws.clock.now(), cipher=ws.cipher)
+        hit = resolve_scan(s, text=code, now=ws.hq_now(), cipher=ws.cipher)
         card = member_card(s, member_id=hit.member_id, viewer=guide, now=ws.clock.now())
     elapsed_ms = (time.perf_counter() - started) * 1000
     tags = "、".join(t.name for t in card.tags) or "—"

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from platformdirs import user_data_dir
+from sqlalchemy import select
 
 from app.clock import Clock, SystemClock
 from app.db.database import Database
+from app.db.models import SyncState
 from app.security.crypto import PhoneCipher
 
 
@@ -34,6 +37,13 @@ class Workstation:
         path = Path(data_dir) if data_dir else default_data_dir()
         db = Database(path)
         return cls(data_dir=path, db=db, cipher=PhoneCipher.for_data_dir(path), clock=clock or SystemClock())
+
+    def hq_now(self) -> datetime:
+        """Now by HQ's clock: this PC's clock corrected by the offset measured at the last sync. Dynamic
+        member codes expire by HQ's clock, and a counter PC may be a year off."""
+        with self.db.read() as s:
+            offset_ms = s.scalar(select(SyncState.clock_offset_ms).where(SyncState.id == 1)) or 0
+        return self.clock.now() + timedelta(milliseconds=offset_ms)
 
     def close(self) -> None:
         self.db.close()
