@@ -350,13 +350,16 @@ class EnrollFailure(Base):
 
 class MutationResultRow(Base):
     """The stored answer to one device mutation, written in the transaction that applied it: a replay
-    returns it verbatim, a replay with another payload is refused."""
+    returns it verbatim, a replay with another payload is refused. `payload_sha256` is the workstation's
+    own fingerprint of the mutation (fixed when it was made; over the sealed form, so HQ cannot and need
+    not recompute it); `args_sha256` is HQ's hash of the arguments as received. A replay must match both."""
 
     __tablename__ = "mutation_results"
     device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
     mutation_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     name: Mapped[str] = mapped_column(String(40))
     payload_sha256: Mapped[str] = mapped_column(String(64))
+    args_sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(10))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     guide_id: Mapped[str | None] = mapped_column(String(36))

@@ -2,8 +2,9 @@
 
 Each mutation's transaction: lock the device row (PostgreSQL `FOR UPDATE`; SQLite's write lock), then
 
-- id ≤ `last_mutation_id` → a replay: the stored result if the payload hash matches, else
-  `idempotency_payload_mismatch` (422);
+- id ≤ `last_mutation_id` → a replay: the stored result if the payload matches — the workstation's
+  fingerprint (`sha256`, fixed when the mutation was made) and HQ's hash of the arguments received —
+  else `idempotency_payload_mismatch` (422);
 - id > `last_mutation_id` + 1 → `mutation_gap` (409) with the expected id;
 - id = `last_mutation_id` + 1 → run the handler inside a savepoint; a `Rejected` rolls the handler's
   writes back and stores the rejection. Then, in the same transaction: the result row, the device's
@@ -128,13 +129,14 @@ def _apply_one(runtime: HqRuntime, device_id: str, mutation: IncomingMutation) -
             raise PushGap(last + 1)
         now = runtime.now()
         changes = ChangeSet()
-        result = _run_handler(session, runtime, device_id, device.store_id, mutation, computed, changes)
+        result = _run_handler(session, runtime, device_id, device.store_id, mutation, changes)
         session.add(
             MutationResultRow(
                 device_id=device_id,
                 mutation_id=mutation.id,
                 name=mutation.name[:40],
-                payload_sha256=computed,
+                payload_sha256=mutation.sha256[:64],
+                args_sha256=computed,
                 status=result.status,
                 result=result.to_wire(),
                 guide_id=mutation.guide_id[:36] or None,
@@ -152,7 +154,7 @@ def _replay(session: Any, device_id: str, mutation: IncomingMutation, computed: 
     if stored is None:  # results are kept for good; this only happens after a manual purge
         log.error("no stored result for device %s mutation %s", device_id, mutation.id)
         return {"id": mutation.id, "status": "applied", "code": "result_unavailable"}
-    if stored.payload_sha256 != computed:
+    if stored.payload_sha256 != mutation.sha256 or stored.args_sha256 != computed:
         raise PayloadMismatch(mutation.id)
     return dict(stored.result)
 
@@ -163,7 +165,6 @@ def _run_handler(
     device_id: str,
     store_id: str,
     mutation: IncomingMutation,
-    computed: str,
     changes: ChangeSet,
 ) -> MutationResult:
     def rejected(code: str, **details: Any) -> MutationResult:
@@ -172,8 +173,6 @@ def _run_handler(
     handler = HANDLERS.get(mutation.name)
     if handler is None:
         return rejected("unknown_mutation")
-    if mutation.sha256 != computed:
-        return rejected("payload_hash_mismatch")  # the workstation hashed something else: a client bug
     guide = session.get(Guide, mutation.guide_id) if mutation.guide_id else None
     if guide is None or guide.store_id != store_id:
         return rejected("unknown_guide")

@@ -296,6 +296,7 @@ def upgrade() -> None:
     sa.Column('mutation_id', sa.BigInteger(), nullable=False),
     sa.Column('name', sa.String(length=40), nullable=False),
     sa.Column('payload_sha256', sa.String(length=64), nullable=False),
+    sa.Column('args_sha256', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('result', sa.JSON(), nullable=False),
     sa.Column('guide_id', sa.String(length=36), nullable=True),
