@@ -168,3 +168,19 @@ def test_pin_hashes_made_at_hq_verify_on_the_workstation(hq: Hq) -> None:
         stored = s.get(Guide, guide.id)
         assert stored is not None
         assert verify_pin("8642", stored.pin_hash) and not verify_pin("8641", stored.pin_hash)
+
+
+def test_the_openapi_document_describes_every_device_endpoint(hq: Hq) -> None:
+    """/docs is how integrators and fuzzers learn the API: it must build and list every v1 endpoint."""
+    spec = hq.client.get("/openapi.json").json()
+    assert {
+        "/v1/enroll",
+        "/v1/sync/hello",
+        "/v1/sync/push",
+        "/v1/sync/pull",
+        "/v1/members/lookup",
+        "/v1/health",
+    } <= set(spec["paths"])
+    push = spec["paths"]["/v1/sync/push"]["post"]
+    assert {"409", "422", "503"} <= set(push["responses"])
+    assert hq.client.get("/docs").status_code == 200
