@@ -29,7 +29,7 @@ from hq.services.tags import create_tag, create_tag_group
 from tests.e2e.conftest import HqProcess, guide_ref, sync, workstation
 from tests.faultproxy import FaultProxy, SeededPlan
 
-SEEDS = [int(s) for s in os.environ.get("GUIDEDESK_FAULT_SEEDS", "").split(",") if s] or list(range(8))
+SEEDS = [int(s) for s in os.environ.get("GUIDEDESK_FAULT_SEEDS", "").split(",") if s] or list(range(50))
 ACTIONS_PER_TILL = 12
 MAX_SYNC_TRIES = 60
 
