@@ -121,23 +121,14 @@ def _migrate(settings: Settings) -> HqFacts:
 
 
 def _serve(settings: Settings, args: argparse.Namespace, out: Out) -> int:
-    import uvicorn
+    from hq.serving import serve
 
     # Migrated once, above, before any worker starts; workers only bootstrap (idempotent).
     os.environ["GUIDEDESK_HQ_DB_URL"] = settings.db_url  # workers read their settings from the environment
     out(
         f"GuideDesk HQ on http://{args.host}:{args.port}, {args.workers} worker(s), {_shown(settings.db_url)}"
     )
-    uvicorn.run(
-        "hq.app:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=settings.trust_forwarded,
-        forwarded_allow_ips="*" if settings.trust_forwarded else None,
-        log_level="info",
-    )
+    serve(host=args.host, port=args.port, workers=args.workers, trust_forwarded=settings.trust_forwarded)
     return 0
 
 

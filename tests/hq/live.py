@@ -16,6 +16,7 @@ import httpx
 import uvicorn
 
 from hq.app import create_app
+from hq.serving import NoDelayH11Protocol
 from tests.hq.harness import Hq
 
 T = TypeVar("T")
@@ -28,7 +29,9 @@ def live_server(hq: Hq) -> Iterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", limit_concurrency=200)
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="off", limit_concurrency=200, http=NoDelayH11Protocol
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
