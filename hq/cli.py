@@ -123,7 +123,13 @@ def _migrate(settings: Settings) -> HqFacts:
 def _serve(settings: Settings, args: argparse.Namespace, out: Out) -> int:
     from hq.serving import serve
 
-    # Migrated once, above, before any worker starts; workers only bootstrap (idempotent).
+    # Migrated once, above, before any worker starts; workers only bootstrap (idempotent). Removes past
+    # retention are pruned at each start too (run `prune` daily from cron on an HQ that never restarts).
+    runtime = HqRuntime.open(settings)
+    try:
+        _prune(runtime, args, out)
+    finally:
+        runtime.close()
     os.environ["GUIDEDESK_HQ_DB_URL"] = settings.db_url  # workers read their settings from the environment
     out(
         f"GuideDesk HQ on http://{args.host}:{args.port}, {args.workers} worker(s), {_shown(settings.db_url)}"

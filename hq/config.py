@@ -8,6 +8,7 @@ secret, the admin token, and the few limits an operator may tune.
 - `GUIDEDESK_HQ_SECRET` — the master secret; the cursor HMAC key and the key that seals QR signing keys
   are derived from it (default: generated on first run and kept in the database, `hq_meta`).
 - `GUIDEDESK_HQ_ADMIN_TOKEN` — bearer token of the admin API (default: none, the admin API refuses all).
+- `GUIDEDESK_HQ_DB_POOL` — database connections per worker (default 8, up to 1.5× at peaks).
 - `GUIDEDESK_HQ_TRUST_FORWARDED` — `1` to take the client address from `X-Forwarded-For` (only behind a
   reverse proxy that sets it).
 
@@ -56,7 +57,9 @@ class Settings:
     # A signed member code presented with a bind is still proof of presence this long after it expired
     # (the bind may have been made offline and pushed later).
     code_offline_grace_s: int = 3 * 24 * 3600
-    db_pool_size: int = 10
+    # Connections per worker (plus half as many again at peaks): workers × 12 must stay under the
+    # PostgreSQL server's max_connections.
+    db_pool_size: int = 8
     clock: Clock = field(default=utc_now, compare=False)
 
     @classmethod
@@ -70,6 +73,8 @@ class Settings:
             "admin_token": env.get("GUIDEDESK_HQ_ADMIN_TOKEN") or None,
             "trust_forwarded": env.get("GUIDEDESK_HQ_TRUST_FORWARDED", "0") in ("1", "true", "yes"),
         }
+        if env.get("GUIDEDESK_HQ_DB_POOL"):
+            values["db_pool_size"] = max(1, int(env["GUIDEDESK_HQ_DB_POOL"]))
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 

@@ -22,7 +22,7 @@ from hq.api.auth import client_address, device_token, require_device
 from hq.api.errors import ApiError
 from hq.api.responses import JsonResponse, ok, runtime_of
 from hq.api.schemas import ERRORS, EnrollIn, EnrollOut, HealthOut, HelloIn, HelloOut
-from hq.services.devices import EnrollRefused, enroll_device, touch_device
+from hq.services.devices import EnrollRefused, enroll_device, needs_touch, touch_device
 
 router = APIRouter(prefix="/v1")
 MIN_PROTOCOL = MAX_PROTOCOL = PROTOCOL_VERSION
@@ -100,9 +100,10 @@ def hello(body: HelloIn, request: Request, token: str = Depends(device_token)) -
         action = ACTION_RESET
     else:
         action = ACTION_OK
-    if not device.revoked:
+    now = runtime.now()
+    if not device.revoked and needs_touch(device, app_version=body.app_version, now=now):
         with runtime.db.write() as session:
-            touch_device(session, device_id=device.device_id, app_version=body.app_version, now=runtime.now())
+            touch_device(session, device_id=device.device_id, app_version=body.app_version, now=now)
     return ok(
         request,
         {

@@ -47,19 +47,19 @@ def _sqlite_on_begin(conn: Any) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 8) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_timeout=15)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=max(2, pool_size // 2), pool_timeout=15)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     return create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size * 2,
+        max_overflow=max(2, pool_size // 2),  # a worker holds at most ~1.5 × pool_size connections
         pool_timeout=15,
         pool_recycle=1800,
         connect_args={"options": PG_OPTIONS},
@@ -69,7 +69,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 class HqDatabase:
     """The engine and its transactions. Sessions never outlive the block that opened them."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 8) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
         self.is_sqlite = self.engine.dialect.name == "sqlite"

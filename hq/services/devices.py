@@ -22,6 +22,7 @@ from hq.security.tokens import hash_secret, new_device_token, new_enrollment_cod
 from hq.services.stores import find_store
 
 ACTIVE, REVOKED = "active", "revoked"
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class DeviceAuth:
     status: str
     last_mutation_id: int
     reset_requested: bool
+    last_seen_at: datetime | None = None
+    app_version: str = ""
 
     @property
     def revoked(self) -> bool:
@@ -168,12 +171,32 @@ def authenticate(session: Session, token: str) -> DeviceAuth | None:
     """The device a bearer token belongs to (revoked devices too: the caller decides what to say)."""
     row = session.execute(
         select(
-            Device.id, Device.store_id, Device.status, Device.last_mutation_id, Device.reset_requested
+            Device.id,
+            Device.store_id,
+            Device.status,
+            Device.last_mutation_id,
+            Device.reset_requested,
+            Device.last_seen_at,
+            Device.app_version,
         ).where(Device.token_hash == hash_secret(token))
     ).first()
     if row is None:
         return None
-    return DeviceAuth(row.id, row.store_id, row.status, row.last_mutation_id, row.reset_requested)
+    return DeviceAuth(
+        row.id,
+        row.store_id,
+        row.status,
+        row.last_mutation_id,
+        row.reset_requested,
+        row.last_seen_at,
+        row.app_version,
+    )
+
+
+def needs_touch(device: DeviceAuth, *, app_version: str, now: datetime) -> bool:
+    """Whether `touch_device` would change anything: an idle device's hello then writes nothing."""
+    stale = device.last_seen_at is None or device.last_seen_at < now - TOUCH_EVERY
+    return stale or device.app_version != app_version[:32]
 
 
 def revoke_device(session: Session, *, device_id: str, now: datetime, by: str | None = None) -> bool:
@@ -203,7 +226,7 @@ def touch_device(session: Session, *, device_id: str, app_version: str, now: dat
         .where(
             Device.id == device_id,
             (Device.last_seen_at.is_(None))
-            | (Device.last_seen_at < now - timedelta(minutes=1))
+            | (Device.last_seen_at < now - TOUCH_EVERY)
             | (Device.app_version != app_version[:32]),
         )
         .values(last_seen_at=now, app_version=app_version[:32])

@@ -184,3 +184,25 @@ def test_the_openapi_document_describes_every_device_endpoint(hq: Hq) -> None:
     push = spec["paths"]["/v1/sync/push"]["post"]
     assert {"409", "422", "503"} <= set(push["responses"])
     assert hq.client.get("/docs").status_code == 200
+
+
+def test_an_idle_hello_writes_nothing(hq: Hq) -> None:
+    """Tills say hello every 30–60 s: HQ records when it last saw a device at most once a minute, so
+    thousands of idle tills do not queue on the database's write lock."""
+    from sqlalchemy import event
+
+    device = hq.device(hq.store())
+    device.hello()
+    statements: list[str] = []
+    listener = lambda _c, _cur, statement, *_a: statements.append(statement.upper())  # noqa: E731
+    event.listen(hq.runtime.db.engine, "before_cursor_execute", listener)
+    try:
+        hq.clock.advance(seconds=30)
+        device.hello()
+        quiet = list(statements)
+        hq.clock.advance(seconds=31)
+        device.hello()
+    finally:
+        event.remove(hq.runtime.db.engine, "before_cursor_execute", listener)
+    assert not [s for s in quiet if s.startswith(("UPDATE", "INSERT", "BEGIN IMMEDIATE"))]
+    assert any(s.startswith("UPDATE DEVICES") for s in statements[len(quiet) :])
