@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.sync.protocol import PROTOCOL_VERSION
-from hq.api import routes_device, routes_members, routes_sync
+from hq.api import routes_admin, routes_device, routes_members, routes_sync
 from hq.api.bodies import BodyLimits
 from hq.api.errors import install_error_handlers
 from hq.api.responses import JsonResponse
@@ -48,6 +48,7 @@ def create_app(settings: Settings, *, runtime: HqRuntime | None = None) -> FastA
     app.include_router(routes_device.router)
     app.include_router(routes_sync.router)
     app.include_router(routes_members.router)
+    app.include_router(routes_admin.router)
     return app
 
 

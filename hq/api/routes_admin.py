@@ -1,0 +1,405 @@
+"""/v1/admin: the chain's operators run HQ through this — stores, guides, member import, tags, policy,
+task lists, enrollment codes, device revocation, stats, binding conflicts (DESIGN.md §5 table).
+
+Authorised by `Authorization: Bearer <Settings.admin_token>`; with no admin token configured every call
+is refused (401), so an HQ started without one exposes no admin surface. Each write is one transaction
+that also records the sync changes it causes and an `audit_events` row (actor `admin`); service errors
+(hq.errors) become the standard error body with their code and status.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from hq.api.errors import ApiError
+from hq.api.responses import JsonResponse, iso, ok, runtime_of
+from hq.api.schemas import ErrorOut
+from hq.errors import HqError
+from hq.runtime import HqRuntime
+from hq.services import admin
+from hq.services.devices import issue_enrollment_code, revoke_device
+from hq.services.guides import add_guide, set_guide_active
+from hq.services.policy import POLICY_FIELDS, current_policy, new_revision
+from hq.services.stores import create_store, list_stores
+from hq.services.tags import create_tag, create_tag_group
+from hq.services.tasks import KINDS, publish_task_list
+from hq.sync.changes import ChangeSet, record
+
+admin_bearer = HTTPBearer(auto_error=False, scheme_name="admin_token", description="Settings.admin_token")
+MAX_TOKEN = 200
+
+ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "invalid request"},
+    401: {"model": ErrorOut, "description": "missing or wrong admin token (or none configured)"},
+    404: {"model": ErrorOut, "description": "unknown store, guide, device, tag or conflict"},
+    409: {"model": ErrorOut, "description": "already exists"},
+    413: {"model": ErrorOut, "description": "body too large"},
+    422: {"model": ErrorOut, "description": "import rejected: details.errors lists the bad lines"},
+    503: {"model": ErrorOut, "description": "transient failure, retry"},
+}
+
+
+def require_admin(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Security(admin_bearer),  # noqa: B008
+) -> str:
+    """The admin token must match the configured one (constant-time); none configured refuses all."""
+    expected = runtime_of(request).settings.admin_token
+    given = credentials.credentials if credentials is not None else ""
+    if (
+        not expected
+        or not given
+        or len(given) > MAX_TOKEN
+        or not hmac.compare_digest(given.encode(), expected.encode())
+    ):
+        raise ApiError(401, "unauthorized", "admin token required", headers={"WWW-Authenticate": "Bearer"})
+    return "admin"
+
+
+router = APIRouter(
+    prefix="/v1/admin", tags=["admin"], dependencies=[Depends(require_admin)], responses=ADMIN_ERRORS
+)
+
+
+@contextmanager
+def _write(runtime: HqRuntime) -> Iterator[tuple[Session, ChangeSet, datetime]]:
+    """One admin unit of work: service errors become API errors, sync changes are recorded last."""
+    now = runtime.now()
+    changes = ChangeSet()
+    try:
+        with runtime.db.write() as session:
+            yield session, changes, now
+            record(session, changes, now=now)
+    except admin.ImportRejected as exc:
+        errors = [{"line": e.line, "code": e.code, "details": e.details} for e in exc.errors]
+        raise ApiError(422, exc.code, "some rows are invalid; nothing was imported",
+                       details={"errors": errors}) from None  # fmt: skip
+    except HqError as exc:
+        raise ApiError(exc.status, exc.code, details=_plain(exc.details)) from None
+
+
+@contextmanager
+def _read(runtime: HqRuntime) -> Iterator[Session]:
+    try:
+        with runtime.db.read() as session:
+            yield session
+    except HqError as exc:
+        raise ApiError(exc.status, exc.code, details=_plain(exc.details)) from None
+
+
+def _plain(value: Any) -> Any:
+    """Dataclass views and datetimes as JSON."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _view(obj: Any) -> dict[str, Any]:
+    out: dict[str, Any] = _plain(asdict(obj))
+    return out
+
+
+# ---------------------------------------------------------------- bodies
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+Text50 = Annotated[str, Field(min_length=1, max_length=50)]
+Ref = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class StoreIn(_In):
+    code: Annotated[str, Field(min_length=1, max_length=32)]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class GuideIn(_In):
+    employee_no: Annotated[str, Field(min_length=1, max_length=32)]
+    name: Text50
+    pin: Annotated[str, Field(min_length=1, max_length=12)]
+    role: Literal["guide", "manager"] = "guide"
+
+
+class MemberRow(BaseModel):
+    """One import row; checked row by row so that every bad line is reported (see services/admin)."""
+
+    model_config = ConfigDict(extra="forbid")
+    store: Any = None
+    name: Any = None
+    phone: Any = None
+    card_no: Any = None
+    level: Any = None
+    stage: Any = None
+    is_paid: Any = None
+    online: Any = None
+
+
+class TagGroupIn(_In):
+    name: Text50
+    sort: Annotated[int, Field(ge=-1_000_000, le=1_000_000)] = 0
+
+
+class TagIn(_In):
+    name: Text50
+    color: Annotated[str, Field(min_length=1, max_length=9)] = "#607D8B"
+
+
+class PolicyIn(_In):
+    protection_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+    renew_on_service: bool | None = None
+    cross_store_transfer: bool | None = None
+    sleeping_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    contact_budget: Annotated[int, Field(ge=0, le=1000)] | None = None
+    contact_window_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    code_ttl_seconds: Annotated[int, Field(ge=30, le=86_400)] | None = None
+    clock_tolerance_seconds: Annotated[int, Field(ge=0, le=3600)] | None = None
+
+
+class SegmentIn(_In):
+    tag_id: Ref | None = None
+    stage: Annotated[str, Field(max_length=16)] | None = None
+    sleeping: bool = False
+
+
+class TaskListIn(_In):
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    kind: Literal["call", "message", "invite", "visit"] = "call"
+    due_at: datetime | None = None
+    stores: Annotated[list[Ref], Field(min_length=1, max_length=1000)] | None = Field(
+        None, description="home stores of the members (ids or codes); omitted: every store"
+    )
+    segment: SegmentIn | None = None
+    member_ids: Annotated[list[Ref], Field(min_length=1, max_length=100_000)] | None = Field(
+        None, description="exactly these members (then stores/segment must be omitted)"
+    )
+
+
+class EnrollCodeIn(_In):
+    store: Ref
+    ttl_hours: Annotated[int, Field(ge=1, le=720)] = 72
+
+
+class ResolveIn(_In):
+    resolution: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+# ---------------------------------------------------------------- stores and guides
+
+
+@router.post("/stores", status_code=201, summary="create a store")
+def post_store(body: StoreIn, request: Request) -> JsonResponse:
+    with _write(runtime_of(request)) as (s, changes, now):
+        store = create_store(s, code=body.code, name=body.name, now=now, changes=changes)
+        admin.audit(s, action="store.create", now=now, subject_id=store.id, store_id=store.id,
+                    details={"code": store.code})  # fmt: skip
+    return ok(request, {"store": _view(store)}, 201)
+
+
+@router.get("/stores", summary="all stores")
+def get_stores(request: Request) -> JsonResponse:
+    with _read(runtime_of(request)) as s:
+        stores = list_stores(s)
+    return ok(request, {"stores": [_view(x) for x in stores]})
+
+
+@router.post("/stores/{store}/guides", status_code=201, summary="add a guide or manager with a PIN")
+def post_guide(store: Ref, body: GuideIn, request: Request) -> JsonResponse:
+    with _write(runtime_of(request)) as (s, changes, now):
+        guide = add_guide(s, store=store, employee_no=body.employee_no, name=body.name, pin=body.pin,
+                          role=body.role, now=now, changes=changes)  # fmt: skip
+        admin.audit(s, action="guide.add", now=now, subject_id=guide.id, store_id=guide.store_id,
+                    details={"employee_no": guide.employee_no, "role": guide.role})  # fmt: skip
+    return ok(request, {"guide": _view(guide)}, 201)
+
+
+@router.get("/stores/{store}/guides", summary="guides of a store, active or not")
+def get_guides(store: Ref, request: Request) -> JsonResponse:
+    with _read(runtime_of(request)) as s:
+        guides = admin.list_guides(s, store=store)
+    return ok(request, {"guides": [_view(g) for g in guides]})
+
+
+@router.post("/guides/{guide_id}/deactivate", summary="a departing guide: kept, no longer logs in")
+def deactivate_guide(guide_id: Ref, request: Request) -> JsonResponse:
+    with _write(runtime_of(request)) as (s, changes, now):
+        guide = set_guide_active(s, guide_id=guide_id, active=False, changes=changes)
+        admin.audit(s, action="guide.deactivate", now=now, subject_id=guide.id, store_id=guide.store_id)
+    return ok(request, {"guide": _view(guide)})
+
+
+# ---------------------------------------------------------------- members
+
+
+@router.post("/members/import", status_code=201, summary="import members: all rows or none (422)")
+def import_members(
+    request: Request,
+    rows: Annotated[list[MemberRow], Body(min_length=1, max_length=admin.MAX_IMPORT_ROWS)],
+) -> JsonResponse:
+    plain = [r.model_dump(exclude_none=True) for r in rows]
+    with _write(runtime_of(request)) as (s, changes, now):
+        result = admin.import_members(s, rows=plain, now=now, changes=changes)
+        admin.audit(s, action="member.import", now=now, details={"count": result.imported})
+    return ok(request, {"imported": result.imported, "member_ids": list(result.member_ids)}, 201)
+
+
+# ---------------------------------------------------------------- tags
+
+
+@router.post("/tag-groups", status_code=201, summary="create a tag group")
+def post_tag_group(body: TagGroupIn, request: Request) -> JsonResponse:
+    with _write(runtime_of(request)) as (s, changes, now):
+        group_id = create_tag_group(s, name=body.name, sort=body.sort, changes=changes)
+        admin.audit(s, action="tag_group.create", now=now, subject_id=group_id)
+    return ok(request, {"tag_group": {"id": group_id, "name": body.name.strip(), "sort": body.sort}}, 201)
+
+
+@router.get("/tag-groups", summary="tag groups with their tags")
+def get_tag_groups(request: Request) -> JsonResponse:
+    with _read(runtime_of(request)) as s:
+        groups = admin.list_tag_groups(s)
+    return ok(request, {"tag_groups": [_view(g) for g in groups]})
+
+
+@router.post("/tag-groups/{group_id}/tags", status_code=201, summary="create a tag in a group")
+def post_tag(group_id: Ref, body: TagIn, request: Request) -> JsonResponse:
+    with _write(runtime_of(request)) as (s, changes, now):
+        tag = create_tag(s, group_id=group_id, name=body.name, color=body.color, changes=changes)
+        admin.audit(s, action="tag.create", now=now, subject_id=tag.id)
+    return ok(request, {"tag": _view(tag)}, 201)
+
+
+# ---------------------------------------------------------------- policy
+
+
+@router.get("/policy", summary="the policy in force")
+def get_policy(request: Request) -> JsonResponse:
+    with _read(runtime_of(request)) as s:
+        policy = current_policy(s)
+    return ok(request, {"policy": _view(policy)})
+
+
+@router.post("/policy", status_code=201, summary="a new policy revision: the current one with changes")
+def post_policy(body: PolicyIn, request: Request) -> JsonResponse:
+    values = {k: v for k, v in body.model_dump(exclude_none=True).items() if k in POLICY_FIELDS}
+    with _write(runtime_of(request)) as (s, changes, now):
+        policy = new_revision(s, changes=changes, now=now, by="admin", **values)
+        admin.audit(s, action="policy.revise", now=now, subject_id=str(policy.revision), details=values)
+    return ok(request, {"policy": _view(policy)}, 201)
+
+
+# ---------------------------------------------------------------- task lists
+
+
+@router.post("/task-lists", status_code=201, summary="publish a task list to stores or a segment")
+def post_task_list(body: TaskListIn, request: Request) -> JsonResponse:
+    assert body.kind in KINDS
+    with _write(runtime_of(request)) as (s, changes, now):
+        if body.member_ids is not None:
+            if body.stores is not None or body.segment is not None:
+                raise HqError("member_ids_exclusive")
+            members = list(body.member_ids)
+            segment: dict[str, Any] = {"member_ids": len(members)}
+        else:
+            seg = body.segment or SegmentIn()
+            members = admin.select_members(s, now=now, stores=body.stores, tag_id=seg.tag_id,
+                                           stage=seg.stage, sleeping=seg.sleeping)  # fmt: skip
+            segment = {"stores": body.stores, **seg.model_dump(exclude_defaults=True)}
+            if not members:
+                raise HqError("no_members_selected")
+        published = publish_task_list(
+            s, title=body.title, member_ids=members, kind=body.kind, due_at=body.due_at, segment=segment,
+            now=now, changes=changes,
+        )  # fmt: skip
+        admin.audit(s, action="task_list.publish", now=now, subject_id=published.list_id,
+                    details={"items": published.items, "stores": list(published.stores)})  # fmt: skip
+    return ok(request, {"task_list": _view(published)}, 201)
+
+
+# ---------------------------------------------------------------- devices
+
+
+@router.post("/enrollment-codes", status_code=201, summary="a one-time enrollment code for a store")
+def post_enrollment_code(body: EnrollCodeIn, request: Request) -> JsonResponse:
+    with _write(runtime_of(request)) as (s, _changes, now):
+        issued = issue_enrollment_code(s, store=body.store, now=now, ttl=timedelta(hours=body.ttl_hours),
+                                       by="admin")  # fmt: skip
+        admin.audit(s, action="enrollment_code.issue", now=now, store_id=issued.store_id,
+                    details={"expires_at": iso(issued.expires_at)})  # fmt: skip
+    return ok(request, {"enrollment_code": _view(issued)}, 201)
+
+
+@router.post("/devices/{device_id}/revoke", summary="revoke a device; it wipes its replica at next sync")
+def post_revoke(device_id: Ref, request: Request) -> JsonResponse:
+    with _write(runtime_of(request)) as (s, _changes, now):
+        revoked = revoke_device(s, device_id=device_id, now=now, by="admin")  # writes its own audit row
+    return ok(request, {"device_id": device_id, "revoked": revoked})
+
+
+# ---------------------------------------------------------------- stats
+
+
+def _stats(request: Request, start: date, end: date, by_guide: bool, store: str | None) -> JsonResponse:
+    with _read(runtime_of(request)) as s:
+        rows = admin.activity_stats(s, start=start, end=end, by_guide=by_guide, store=store)
+    return ok(request, {"from": start.isoformat(), "to": end.isoformat(), "rows": [_view(r) for r in rows]})
+
+
+@router.get("/stats/stores", summary="activity per store over store days [from, to]")
+def get_store_stats(
+    request: Request,
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+    store: Ref | None = None,
+) -> JsonResponse:
+    return _stats(request, start, end, False, store)
+
+
+@router.get("/stats/guides", summary="activity per guide over store days [from, to]")
+def get_guide_stats(
+    request: Request,
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+    store: Ref | None = None,
+) -> JsonResponse:
+    return _stats(request, start, end, True, store)
+
+
+# ---------------------------------------------------------------- binding conflicts
+
+
+@router.get("/conflicts", summary="binding conflicts, newest first")
+def get_conflicts(
+    request: Request,
+    store: Ref | None = None,
+    resolved: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> JsonResponse:
+    with _read(runtime_of(request)) as s:
+        rows = admin.list_conflicts(s, store=store, resolved=resolved, limit=limit)
+    return ok(request, {"conflicts": [_view(c) for c in rows]})
+
+
+@router.post("/conflicts/{conflict_id}/resolve", summary="mark a binding conflict handled")
+def post_resolve(conflict_id: Ref, body: ResolveIn, request: Request) -> JsonResponse:
+    with _write(runtime_of(request)) as (s, changes, now):
+        view = admin.resolve_conflict(s, conflict_id=conflict_id, resolution=body.resolution, now=now,
+                                      changes=changes)  # fmt: skip
+        admin.audit(s, action="conflict.resolve", now=now, subject_id=view.id, store_id=view.member_store_id,
+                    details={"resolution": view.resolution})  # fmt: skip
+    return ok(request, {"conflict": _view(view)})
