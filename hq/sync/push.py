@@ -1,6 +1,7 @@
 """Applying a pushed batch (DESIGN.md §5 "Push"), one mutation per transaction, in order.
 
-Each mutation's transaction: lock the device row (PostgreSQL `FOR UPDATE`; SQLite's write lock), then
+First, one read answers the ids already applied (a retried batch costs no write). Then each new
+mutation's transaction: lock the device row (PostgreSQL `FOR UPDATE`; SQLite's write lock), then
 
 - id ≤ `last_mutation_id` → a replay: the stored result if the payload matches — the workstation's
   fingerprint (`sha256`, fixed when the mutation was made) and HQ's hash of the arguments received —
@@ -84,14 +85,55 @@ class PushAnswer:
 def push_batch(runtime: HqRuntime, *, device_id: str, mutations: list[IncomingMutation]) -> PushAnswer:
     """Apply the batch in order. Raises PushGap, PayloadMismatch, DeviceRevoked or TransientFailure;
     everything before the raising mutation stays committed."""
+    last, stored = _retrying(
+        mutations[0].id if mutations else 0, lambda: _stored_results(runtime, device_id, mutations)
+    )
     results: list[dict[str, Any]] = []
-    last = 0
     for mutation in mutations:
+        if mutation.id in stored:  # a replay, answered without taking any lock
+            results.append(_check_replay(stored[mutation.id], mutation))
+            continue
         result, last = _retrying(mutation.id, lambda m=mutation: _apply_one(runtime, device_id, m))  # type: ignore[misc]
         results.append(result)
-    if not mutations:
-        last = _last_mutation_id(runtime, device_id)
     return PushAnswer(last, results)
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    payload_sha256: str
+    args_sha256: str
+    result: dict[str, Any]
+
+
+def _stored_results(
+    runtime: HqRuntime, device_id: str, mutations: list[IncomingMutation]
+) -> tuple[int, dict[int, StoredResult]]:
+    """The device's last_mutation_id and the stored results of the batch's already-applied ids, in one
+    read: a retried batch (lost response, 5xx storm) costs no write transaction. Stored results never
+    change once committed, so reading them without the device lock is safe."""
+    with runtime.db.read() as session:
+        last = int(session.scalar(select(Device.last_mutation_id).where(Device.id == device_id)) or 0)
+        seen = [m.id for m in mutations if m.id <= last]
+        if not seen:
+            return last, {}
+        rows = session.execute(
+            select(
+                MutationResultRow.mutation_id,
+                MutationResultRow.payload_sha256,
+                MutationResultRow.args_sha256,
+                MutationResultRow.result,
+            ).where(MutationResultRow.device_id == device_id, MutationResultRow.mutation_id.in_(seen))
+        )
+        return last, {
+            r.mutation_id: StoredResult(r.payload_sha256, r.args_sha256, dict(r.result)) for r in rows
+        }
+
+
+def _check_replay(stored: StoredResult | MutationResultRow, mutation: IncomingMutation) -> dict[str, Any]:
+    computed = payload_sha256(mutation.name, mutation.args)
+    if stored.payload_sha256 != mutation.sha256 or stored.args_sha256 != computed:
+        raise PayloadMismatch(mutation.id)
+    return dict(stored.result)
 
 
 def _retrying(mutation_id: int, attempt: Callable[[], T]) -> T:
@@ -107,11 +149,6 @@ def _retrying(mutation_id: int, attempt: Callable[[], T]) -> T:
     raise TransientFailure(mutation_id)
 
 
-def _last_mutation_id(runtime: HqRuntime, device_id: str) -> int:
-    with runtime.db.read() as session:
-        return int(session.scalar(select(Device.last_mutation_id).where(Device.id == device_id)) or 0)
-
-
 def _apply_one(runtime: HqRuntime, device_id: str, mutation: IncomingMutation) -> tuple[dict[str, Any], int]:
     with runtime.db.write() as session:
         device = session.execute(
@@ -121,13 +158,13 @@ def _apply_one(runtime: HqRuntime, device_id: str, mutation: IncomingMutation) -
         ).one()
         if device.status != "active":
             raise DeviceRevoked()
-        computed = payload_sha256(mutation.name, mutation.args)
         last = int(device.last_mutation_id)
-        if mutation.id <= last:
-            return _replay(session, device_id, mutation, computed), last
+        if mutation.id <= last:  # applied by a concurrent delivery since our first read
+            return _replay(session, device_id, mutation), last
         if mutation.id != last + 1:
             raise PushGap(last + 1)
         now = runtime.now()
+        computed = payload_sha256(mutation.name, mutation.args)
         changes = ChangeSet()
         result = _run_handler(session, runtime, device_id, device.store_id, mutation, changes)
         session.add(
@@ -149,14 +186,12 @@ def _apply_one(runtime: HqRuntime, device_id: str, mutation: IncomingMutation) -
         return result.to_wire(), mutation.id
 
 
-def _replay(session: Any, device_id: str, mutation: IncomingMutation, computed: str) -> dict[str, Any]:
+def _replay(session: Any, device_id: str, mutation: IncomingMutation) -> dict[str, Any]:
     stored = session.get(MutationResultRow, (device_id, mutation.id))
     if stored is None:  # results are kept for good; this only happens after a manual purge
         log.error("no stored result for device %s mutation %s", device_id, mutation.id)
         return {"id": mutation.id, "status": "applied", "code": "result_unavailable"}
-    if stored.payload_sha256 != mutation.sha256 or stored.args_sha256 != computed:
-        raise PayloadMismatch(mutation.id)
-    return dict(stored.result)
+    return _check_replay(stored, mutation)
 
 
 def _run_handler(
