@@ -77,7 +77,13 @@ def canonical_json(value: Any) -> bytes:
 
 
 def payload_sha256(name: str, args: dict[str, Any]) -> str:
-    """Hash of a mutation's payload, for idempotency: a replayed id must carry the same hash."""
+    """Hash of a mutation's payload, for idempotency: a replayed id must carry the same hash.
+
+    The workstation hashes the payload as it stores it, with sealed values (an enrolled phone) still
+    sealed, so the stored hash cannot be used to brute-force the phone. HQ therefore treats the sent
+    `sha256` as an opaque fingerprint: it stores it, and on a replay requires both it and HQ's own hash
+    of the received args to match. (DESIGN.md §5 reads as if HQ could recompute the client's hash; it
+    cannot, by design.)"""
     return hashlib.sha256(canonical_json({"name": name, "args": args})).hexdigest()
 
 
