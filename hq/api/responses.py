@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse
 
 from hq.clock import iso
 from hq.runtime import HqRuntime
@@ -15,8 +15,9 @@ from hq.runtime import HqRuntime
 __all__ = ["JsonResponse", "iso", "ok", "runtime_of", "stamp"]
 
 
-class JsonResponse(Response):
-    media_type = "application/json"
+class JsonResponse(JSONResponse):
+    """A JSONResponse subclass (not a bare Response) so that FastAPI documents routes' response models in
+    the OpenAPI schema instead of `{"type": "string"}`."""
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)

@@ -218,7 +218,7 @@ class StatsRow:
 
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[start 00:00, end+1 00:00) in store time: `end` is inclusive, as a manager reads a range."""
-    if end < start or (end - start).days >= MAX_STATS_DAYS:
+    if end < start or (end - start).days >= MAX_STATS_DAYS or start.year < 2000 or end.year > 2999:
         raise Invalid("bad_date_range", max_days=MAX_STATS_DAYS)
     lo = datetime.combine(start, time(), STORE_TZ)
     hi = datetime.combine(end + timedelta(days=1), time(), STORE_TZ)

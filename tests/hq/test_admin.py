@@ -206,6 +206,8 @@ def test_stats_count_activity_per_store_and_guide_within_the_range(hq: Hq) -> No
     assert {r["guide_id"]: (r["served"], r["bound"]) for r in guides} == {g1.id: (1, 1), g2.id: (1, 0)}
     assert _ok(_get(hq, "/stats/stores", **{"from": "2026-11-20", "to": "2026-11-30"}))["rows"] == []
     assert _get(hq, "/stats/stores", **{"from": "2026-11-20", "to": "2026-11-01"}).status_code == 400
+    far = {"from": "9999-12-31", "to": "9999-12-31"}  # the day after does not exist: 400, not a 500
+    assert _get(hq, "/stats/guides", **far).status_code == 400
 
 
 def test_binding_conflicts_are_listed_and_resolved_for_every_party(hq: Hq) -> None:
