@@ -31,7 +31,7 @@ from tests.faultproxy import FaultProxy, SeededPlan
 
 SEEDS = [int(s) for s in os.environ.get("GUIDEDESK_FAULT_SEEDS", "").split(",") if s] or list(range(50))
 ACTIONS_PER_TILL = 12
-MAX_SYNC_TRIES = 60
+MAX_SYNC_TRIES = 150
 
 
 def _through(ws: Workstation, proxy_url: str) -> None:
@@ -61,6 +61,7 @@ def _act(
 
 def _sync_through_faults(ws: Workstation) -> int:
     """Sync until a run completes cleanly; returns how many runs failed on the way."""
+    errors: list[str] = []
     for failures in range(MAX_SYNC_TRIES):
         client = open_client(ws)
         try:
@@ -69,7 +70,12 @@ def _sync_through_faults(ws: Workstation) -> int:
             client.close()
         if report.ok and report.error is None:
             return failures
-    raise AssertionError(f"sync never completed in {MAX_SYNC_TRIES} tries")
+        errors.append(
+            f"{report.error.kind}:{report.error.code}"
+            if report.error
+            else str(report.skipped or report.action)
+        )
+    raise AssertionError(f"sync never completed in {MAX_SYNC_TRIES} tries; last errors {errors[-8:]}")
 
 
 def _check_invariants(server: HqProcess, tills: dict[str, Workstation]) -> None:
