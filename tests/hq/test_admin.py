@@ -238,3 +238,21 @@ def test_device_tokens_do_not_open_the_admin_api(hq: Hq, path: str) -> None:
     """A till's own token is not an admin token."""
     till = hq.device(hq.store())
     assert hq.client.get(f"/v1/admin{path}", headers=till.headers).status_code == 401
+
+
+def test_task_list_for_named_members_and_a_large_import_fit_through(hq: Hq) -> None:
+    """An explicit member list publishes exactly those members (and may not be mixed with a segment);
+    an import far above the default 16 KB body limit is accepted."""
+    store = hq.store("NJ01")
+    rows = [{"store": "NJ01", "name": f"会员{i:04d}", "phone": f"1370000{i:04d}"} for i in range(600)]
+    ids = _ok(_post(hq, "/members/import", rows), 201)["member_ids"]
+    assert len(ids) == 600 and len(str(rows).encode()) > 16 * 1024
+    mixed = _post(hq, "/task-lists", {"title": "x", "member_ids": ids[:2], "stores": ["NJ01"]})
+    assert mixed.status_code == 400 and mixed.json()["error"] == "member_ids_exclusive"
+    published = _ok(_post(hq, "/task-lists", {"title": "邀约", "kind": "invite", "member_ids": ids[:3]}), 201)
+    assert published["task_list"]["items"] == 3
+    items = [c["data"] for c in hq.device(store).pull_all() if c["t"] == "task_item"]
+    assert sorted(i["member_id"] for i in items) == sorted(ids[:3]) and {i["kind"] for i in items} == {
+        "invite"
+    }
+    assert _audit_actions(hq) == ["member.import", "task_list.publish"]
