@@ -23,16 +23,16 @@ from sqlalchemy.orm import Session
 
 from hq.api.errors import ApiError
 from hq.api.responses import JsonResponse, iso, ok, runtime_of
-from hq.api.schemas import ErrorOut
+from hq.api.schemas import ErrorOut, Stamped
 from hq.errors import HqError
 from hq.runtime import HqRuntime
 from hq.services import admin
-from hq.services.devices import issue_enrollment_code, revoke_device
-from hq.services.guides import add_guide, set_guide_active
-from hq.services.policy import POLICY_FIELDS, current_policy, new_revision
-from hq.services.stores import create_store, list_stores
-from hq.services.tags import create_tag, create_tag_group
-from hq.services.tasks import KINDS, publish_task_list
+from hq.services.devices import IssuedCode, issue_enrollment_code, revoke_device
+from hq.services.guides import GuideView, add_guide, set_guide_active
+from hq.services.policy import POLICY_FIELDS, Policy, current_policy, new_revision
+from hq.services.stores import StoreView, create_store, list_stores
+from hq.services.tags import TagView, create_tag, create_tag_group
+from hq.services.tasks import KINDS, PublishedList, publish_task_list
 from hq.sync.changes import ChangeSet, record
 
 admin_bearer = HTTPBearer(auto_error=False, scheme_name="admin_token", description="Settings.admin_token")
@@ -199,10 +199,83 @@ class ResolveIn(_In):
     resolution: Annotated[str, Field(min_length=1, max_length=200)]
 
 
+# ---------------------------------------------------------------- answers (documentation and fuzzing)
+
+
+class StoreOne(Stamped):
+    store: StoreView
+
+
+class StoreList(Stamped):
+    stores: list[StoreView]
+
+
+class GuideOne(Stamped):
+    guide: GuideView
+
+
+class GuideList(Stamped):
+    guides: list[GuideView]
+
+
+class ImportOut(Stamped):
+    imported: int
+    member_ids: list[str]
+
+
+class TagGroupOut(BaseModel):
+    id: str
+    name: str
+    sort: int
+
+
+class TagGroupOne(Stamped):
+    tag_group: TagGroupOut
+
+
+class TagGroupList(Stamped):
+    tag_groups: list[admin.TagGroupView]
+
+
+class TagOne(Stamped):
+    tag: TagView
+
+
+class PolicyOne(Stamped):
+    policy: Policy
+
+
+class TaskListOne(Stamped):
+    task_list: PublishedList
+
+
+class EnrollCodeOne(Stamped):
+    enrollment_code: IssuedCode
+
+
+class RevokeOut(Stamped):
+    device_id: str
+    revoked: bool
+
+
+class StatsOut(Stamped):
+    from_: str = Field(alias="from")
+    to: str
+    rows: list[admin.StatsRow]
+
+
+class ConflictOne(Stamped):
+    conflict: admin.ConflictView
+
+
+class ConflictList(Stamped):
+    conflicts: list[admin.ConflictView]
+
+
 # ---------------------------------------------------------------- stores and guides
 
 
-@router.post("/stores", status_code=201, summary="create a store")
+@router.post("/stores", status_code=201, response_model=StoreOne, summary="create a store")
 def post_store(body: StoreIn, request: Request) -> JsonResponse:
     with _write(runtime_of(request)) as (s, changes, now):
         store = create_store(s, code=body.code, name=body.name, now=now, changes=changes)
@@ -211,14 +284,19 @@ def post_store(body: StoreIn, request: Request) -> JsonResponse:
     return ok(request, {"store": _view(store)}, 201)
 
 
-@router.get("/stores", summary="all stores")
+@router.get("/stores", response_model=StoreList, summary="all stores")
 def get_stores(request: Request) -> JsonResponse:
     with _read(runtime_of(request)) as s:
         stores = list_stores(s)
     return ok(request, {"stores": [_view(x) for x in stores]})
 
 
-@router.post("/stores/{store}/guides", status_code=201, summary="add a guide or manager with a PIN")
+@router.post(
+    "/stores/{store}/guides",
+    status_code=201,
+    response_model=GuideOne,
+    summary="add a guide or manager with a PIN",
+)
 def post_guide(store: Ref, body: GuideIn, request: Request) -> JsonResponse:
     with _write(runtime_of(request)) as (s, changes, now):
         guide = add_guide(s, store=store, employee_no=body.employee_no, name=body.name, pin=body.pin,
@@ -228,14 +306,18 @@ def post_guide(store: Ref, body: GuideIn, request: Request) -> JsonResponse:
     return ok(request, {"guide": _view(guide)}, 201)
 
 
-@router.get("/stores/{store}/guides", summary="guides of a store, active or not")
+@router.get("/stores/{store}/guides", response_model=GuideList, summary="guides of a store, active or not")
 def get_guides(store: Ref, request: Request) -> JsonResponse:
     with _read(runtime_of(request)) as s:
         guides = admin.list_guides(s, store=store)
     return ok(request, {"guides": [_view(g) for g in guides]})
 
 
-@router.post("/guides/{guide_id}/deactivate", summary="a departing guide: kept, no longer logs in")
+@router.post(
+    "/guides/{guide_id}/deactivate",
+    response_model=GuideOne,
+    summary="a departing guide: kept, no longer logs in",
+)
 def deactivate_guide(guide_id: Ref, request: Request) -> JsonResponse:
     with _write(runtime_of(request)) as (s, changes, now):
         guide = set_guide_active(s, guide_id=guide_id, active=False, changes=changes)
@@ -246,7 +328,12 @@ def deactivate_guide(guide_id: Ref, request: Request) -> JsonResponse:
 # ---------------------------------------------------------------- members
 
 
-@router.post("/members/import", status_code=201, summary="import members: all rows or none (422)")
+@router.post(
+    "/members/import",
+    status_code=201,
+    response_model=ImportOut,
+    summary="import members: all rows or none (422)",
+)
 def import_members(
     request: Request,
     rows: Annotated[list[MemberRow], Body(min_length=1, max_length=admin.MAX_IMPORT_ROWS)],
@@ -261,7 +348,7 @@ def import_members(
 # ---------------------------------------------------------------- tags
 
 
-@router.post("/tag-groups", status_code=201, summary="create a tag group")
+@router.post("/tag-groups", status_code=201, response_model=TagGroupOne, summary="create a tag group")
 def post_tag_group(body: TagGroupIn, request: Request) -> JsonResponse:
     with _write(runtime_of(request)) as (s, changes, now):
         group_id = create_tag_group(s, name=body.name, sort=body.sort, changes=changes)
@@ -269,14 +356,16 @@ def post_tag_group(body: TagGroupIn, request: Request) -> JsonResponse:
     return ok(request, {"tag_group": {"id": group_id, "name": body.name.strip(), "sort": body.sort}}, 201)
 
 
-@router.get("/tag-groups", summary="tag groups with their tags")
+@router.get("/tag-groups", response_model=TagGroupList, summary="tag groups with their tags")
 def get_tag_groups(request: Request) -> JsonResponse:
     with _read(runtime_of(request)) as s:
         groups = admin.list_tag_groups(s)
     return ok(request, {"tag_groups": [_view(g) for g in groups]})
 
 
-@router.post("/tag-groups/{group_id}/tags", status_code=201, summary="create a tag in a group")
+@router.post(
+    "/tag-groups/{group_id}/tags", status_code=201, response_model=TagOne, summary="create a tag in a group"
+)
 def post_tag(group_id: Ref, body: TagIn, request: Request) -> JsonResponse:
     with _write(runtime_of(request)) as (s, changes, now):
         tag = create_tag(s, group_id=group_id, name=body.name, color=body.color, changes=changes)
@@ -287,14 +376,19 @@ def post_tag(group_id: Ref, body: TagIn, request: Request) -> JsonResponse:
 # ---------------------------------------------------------------- policy
 
 
-@router.get("/policy", summary="the policy in force")
+@router.get("/policy", response_model=PolicyOne, summary="the policy in force")
 def get_policy(request: Request) -> JsonResponse:
     with _read(runtime_of(request)) as s:
         policy = current_policy(s)
     return ok(request, {"policy": _view(policy)})
 
 
-@router.post("/policy", status_code=201, summary="a new policy revision: the current one with changes")
+@router.post(
+    "/policy",
+    status_code=201,
+    response_model=PolicyOne,
+    summary="a new policy revision: the current one with changes",
+)
 def post_policy(body: PolicyIn, request: Request) -> JsonResponse:
     values = {k: v for k, v in body.model_dump(exclude_none=True).items() if k in POLICY_FIELDS}
     with _write(runtime_of(request)) as (s, changes, now):
@@ -306,7 +400,12 @@ def post_policy(body: PolicyIn, request: Request) -> JsonResponse:
 # ---------------------------------------------------------------- task lists
 
 
-@router.post("/task-lists", status_code=201, summary="publish a task list to stores or a segment")
+@router.post(
+    "/task-lists",
+    status_code=201,
+    response_model=TaskListOne,
+    summary="publish a task list to stores or a segment",
+)
 def post_task_list(body: TaskListIn, request: Request) -> JsonResponse:
     assert body.kind in KINDS
     with _write(runtime_of(request)) as (s, changes, now):
@@ -334,7 +433,12 @@ def post_task_list(body: TaskListIn, request: Request) -> JsonResponse:
 # ---------------------------------------------------------------- devices
 
 
-@router.post("/enrollment-codes", status_code=201, summary="a one-time enrollment code for a store")
+@router.post(
+    "/enrollment-codes",
+    status_code=201,
+    response_model=EnrollCodeOne,
+    summary="a one-time enrollment code for a store",
+)
 def post_enrollment_code(body: EnrollCodeIn, request: Request) -> JsonResponse:
     with _write(runtime_of(request)) as (s, _changes, now):
         issued = issue_enrollment_code(s, store=body.store, now=now, ttl=timedelta(hours=body.ttl_hours),
@@ -344,7 +448,11 @@ def post_enrollment_code(body: EnrollCodeIn, request: Request) -> JsonResponse:
     return ok(request, {"enrollment_code": _view(issued)}, 201)
 
 
-@router.post("/devices/{device_id}/revoke", summary="revoke a device; it wipes its replica at next sync")
+@router.post(
+    "/devices/{device_id}/revoke",
+    response_model=RevokeOut,
+    summary="revoke a device; it wipes its replica at next sync",
+)
 def post_revoke(device_id: Ref, request: Request) -> JsonResponse:
     with _write(runtime_of(request)) as (s, _changes, now):
         revoked = revoke_device(s, device_id=device_id, now=now, by="admin")  # writes its own audit row
@@ -360,7 +468,7 @@ def _stats(request: Request, start: date, end: date, by_guide: bool, store: str 
     return ok(request, {"from": start.isoformat(), "to": end.isoformat(), "rows": [_view(r) for r in rows]})
 
 
-@router.get("/stats/stores", summary="activity per store over store days [from, to]")
+@router.get("/stats/stores", response_model=StatsOut, summary="activity per store over store days [from, to]")
 def get_store_stats(
     request: Request,
     start: Annotated[date, Query(alias="from")],
@@ -370,7 +478,7 @@ def get_store_stats(
     return _stats(request, start, end, False, store)
 
 
-@router.get("/stats/guides", summary="activity per guide over store days [from, to]")
+@router.get("/stats/guides", response_model=StatsOut, summary="activity per guide over store days [from, to]")
 def get_guide_stats(
     request: Request,
     start: Annotated[date, Query(alias="from")],
@@ -383,7 +491,7 @@ def get_guide_stats(
 # ---------------------------------------------------------------- binding conflicts
 
 
-@router.get("/conflicts", summary="binding conflicts, newest first")
+@router.get("/conflicts", response_model=ConflictList, summary="binding conflicts, newest first")
 def get_conflicts(
     request: Request,
     store: Ref | None = None,
@@ -395,7 +503,9 @@ def get_conflicts(
     return ok(request, {"conflicts": [_view(c) for c in rows]})
 
 
-@router.post("/conflicts/{conflict_id}/resolve", summary="mark a binding conflict handled")
+@router.post(
+    "/conflicts/{conflict_id}/resolve", response_model=ConflictOne, summary="mark a binding conflict handled"
+)
 def post_resolve(conflict_id: Ref, body: ResolveIn, request: Request) -> JsonResponse:
     with _write(runtime_of(request)) as (s, changes, now):
         view = admin.resolve_conflict(s, conflict_id=conflict_id, resolution=body.resolution, now=now,
