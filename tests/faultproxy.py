@@ -10,8 +10,14 @@ which fault to inject:
 - `truncate`       forward, then send only half of the response body and close
 - `status_500/502/503`  answer with that status without forwarding
 - `late_503`       forward (HQ commits), answer 503 anyway
+- `reorder`        hold the request back and close the connection (the client times out and retries);
+                   the stale original reaches HQ right after the next request on the same endpoint has
+                   been forwarded, before that one is answered — so HQ meets an old push after its retry
+                   (or after newer mutations) and must answer it as a replay
 
-Faults are drawn from a seeded RNG so a failing run replays exactly; every injected fault is counted.
+Faults are drawn from a seeded RNG so a failing run replays exactly; every injected fault is counted,
+and the status HQ gave each stale delivery is kept in `stale` (HQ's answer goes nowhere else: the
+client has long given up on it). `release_held()` delivers what is still held.
 Everything binds to 127.0.0.1 and stops with `close()`.
 """
 
@@ -37,6 +43,7 @@ FAULTS = (
     "status_502",
     "status_503",
     "late_503",
+    "reorder",
 )
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade", "te"}
 
@@ -72,6 +79,8 @@ class FaultProxy:
         self.plan = plan or (lambda _m, _p: None)
         self.injected: Counter[str] = Counter()
         self.requests: Counter[str] = Counter()
+        self.stale: Counter[str] = Counter()  # "<path> <HQ's status>" of each delayed original delivered
+        self._held: list[tuple[str, str, dict[str, str], bytes]] = []
         self._lock = threading.Lock()
         proxy = self
 
@@ -85,12 +94,15 @@ class FaultProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 path = self.path
+                endpoint = path.split("?")[0]
                 with proxy._lock:
-                    proxy.requests[path.split("?")[0]] += 1
+                    proxy.requests[endpoint] += 1
                     fault = proxy.plan(self.command, path)
                     if fault:
                         proxy.injected[fault] += 1
-                if fault == "drop_request":
+                    if fault == "reorder":
+                        proxy._held.append((self.command, path, dict(self.headers.items()), body))
+                if fault in ("drop_request", "reorder"):
                     self.close_connection = True
                     return
                 if fault and fault.startswith("status_"):
@@ -101,6 +113,7 @@ class FaultProxy:
                 status, headers, payload = proxy._forward(self.command, path, self.headers, body)
                 if fault == "duplicate":
                     status, headers, payload = proxy._forward(self.command, path, self.headers, body)
+                proxy._release(endpoint)  # a held original overtaken by this request arrives now
                 if fault == "drop_response":
                     self.close_connection = True
                     return
@@ -155,6 +168,20 @@ class FaultProxy:
             return response.status, kept, payload
         finally:
             conn.close()
+
+    def _release(self, endpoint: str | None) -> None:
+        """Deliver the held requests for `endpoint` (all of them for None) in the order they came."""
+        with self._lock:
+            due = [h for h in self._held if endpoint is None or h[1].split("?")[0] == endpoint]
+            self._held = [h for h in self._held if h not in due]
+        for method, path, headers, body in due:
+            status, _headers, _payload = self._forward(method, path, headers, body)
+            with self._lock:
+                self.stale[f"{path.split('?')[0]} {status}"] += 1
+
+    def release_held(self) -> None:
+        """Deliver every request still held back (the stale originals still on their way to HQ)."""
+        self._release(None)
 
     def close(self) -> None:
         self._server.shutdown()

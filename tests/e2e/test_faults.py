@@ -1,14 +1,22 @@
 """Seeded fault runs: two stores' workstations bind, tag and note through a proxy that drops requests,
-drops responses after HQ committed, duplicates, delays, truncates and answers 5xx. After the network
-heals, the checker asserts DESIGN.md §8's invariants. A failing seed is printed; rerun it with
+drops responses after HQ committed, duplicates, delays, reorders, truncates and answers 5xx. After the
+network heals, the checker asserts DESIGN.md §8's invariants. A failing seed is printed; rerun it with
 `GUIDEDESK_FAULT_SEEDS=<seed> python run.py test tests/e2e/test_faults.py`.
+
+With `GUIDEDESK_SOAK_LOG=<file>` each seed appends one JSON line (seed, faults by kind, stale deliveries,
+mutations checked, result: ok | violation | harness); `python -m tests.e2e.soak` runs many seeds and
+totals them (docs/reliability.md).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -23,15 +31,24 @@ from app.sync.device import open_client
 from app.sync.engine import SyncEngine
 from app.workstation import Workstation
 from hq.db.models import Binding as HqBinding
-from hq.db.models import Device, MutationResultRow
+from hq.db.models import BindingConflict, Device, MutationResultRow
 from hq.db.models import Member as HqMember
 from hq.services.tags import create_tag, create_tag_group
 from tests.e2e.conftest import HqProcess, guide_ref, sync, workstation
-from tests.faultproxy import FaultProxy, SeededPlan
+from tests.faultproxy import FAULTS, FaultProxy, SeededPlan
 
-SEEDS = [int(s) for s in os.environ.get("GUIDEDESK_FAULT_SEEDS", "").split(",") if s] or list(range(50))
+DEFAULT_SEEDS = list(range(50))
+SEEDS = [int(s) for s in os.environ.get("GUIDEDESK_FAULT_SEEDS", "").split(",") if s] or DEFAULT_SEEDS
 ACTIONS_PER_TILL = 12
 MAX_SYNC_TRIES = 150
+# Mutations whose arguments carry the id of the record they create: a `merged` outcome that found that
+# very id can only have met the mutation's own earlier, unacknowledged run (ids are never reused).
+OWN_ID_ARG = {"binding.create.v1": "binding_id", "note.add.v1": "note_id"}
+MET: dict[int, Counter[str]] = {}  # the faults each seed of this session injected, for the coverage test
+
+
+class HarnessFailure(AssertionError):
+    """The run could not be judged (a sync never completed, too few faults met): not a violation."""
 
 
 def _through(ws: Workstation, proxy_url: str) -> None:
@@ -75,10 +92,12 @@ def _sync_through_faults(ws: Workstation) -> int:
             if report.error
             else str(report.skipped or report.action)
         )
-    raise AssertionError(f"sync never completed in {MAX_SYNC_TRIES} tries; last errors {errors[-8:]}")
+    raise HarnessFailure(f"sync never completed in {MAX_SYNC_TRIES} tries; last errors {errors[-8:]}")
 
 
-def _check_invariants(server: HqProcess, tills: dict[str, Workstation]) -> None:
+def _check_invariants(server: HqProcess, tills: dict[str, Workstation]) -> int:
+    """Assert DESIGN.md §8's invariants; returns how many mutations were checked."""
+    checked = 0
     with server.admin.runtime.db.read() as hq:
         # Never two active bindings for one member.
         doubled = hq.execute(
@@ -91,7 +110,9 @@ def _check_invariants(server: HqProcess, tills: dict[str, Workstation]) -> None:
         for store, ws in tills.items():
             with ws.db.read() as s:
                 device_id = s.get(SyncState, 1).device_id
-                outbox = s.execute(select(Outbox.id, Outbox.state, Outbox.sha256)).all()
+                outbox = s.execute(
+                    select(Outbox.id, Outbox.state, Outbox.sha256, Outbox.name, Outbox.args)
+                ).all()
                 replica_members = set(s.scalars(select(WsMember.id)))
                 replica_bindings = set(s.scalars(select(WsBinding.id).where(WsBinding.active)))
             results = {
@@ -105,6 +126,21 @@ def _check_invariants(server: HqProcess, tills: dict[str, Workstation]) -> None:
             # Applied ids are contiguous.
             last = hq.scalar(select(Device.last_mutation_id).where(Device.id == device_id))
             assert last == len(outbox) and sorted(results) == list(range(1, last + 1))
+            # Each took effect once: no outcome met the mutation's own earlier effect, and every losing
+            # bind's conflict record is the one its outcome names (a second run would leave another).
+            twice = [row.id for row in outbox if _met_itself(row.name, row.args, results[row.id])]
+            assert twice == [], f"mutations {twice} were applied twice (merged with their own record)"
+            conflicts = hq.execute(
+                select(BindingConflict.mutation_id, BindingConflict.id).where(
+                    BindingConflict.device_id == device_id
+                )
+            ).all()
+            orphans = [
+                c.mutation_id
+                for c in conflicts
+                if c.mutation_id not in results or _details(results[c.mutation_id]).get("conflict_id") != c.id
+            ]
+            assert orphans == [], f"mutations {orphans} left a conflict their outcome does not name"
             # The replica equals HQ's view of the store (its members; bindings of its members).
             store_id = server.stores[store].id
             hq_members = set(hq.scalars(select(HqMember.id).where(HqMember.store_id == store_id)))
@@ -113,13 +149,46 @@ def _check_invariants(server: HqProcess, tills: dict[str, Workstation]) -> None:
                 hq.scalars(select(HqBinding.id).where(HqBinding.active, HqBinding.member_id.in_(hq_members)))
             )
             assert hq_bindings <= replica_bindings
+            checked += len(outbox)
+    return checked
+
+
+def _details(result: MutationResultRow) -> dict[str, Any]:
+    return dict(result.result.get("details") or {})
+
+
+def _met_itself(name: str, args: dict[str, Any], result: MutationResultRow) -> bool:
+    """A `merged` outcome that found the record this very mutation creates: it ran before, unacked."""
+    key = OWN_ID_ARG.get(name)
+    if key is None or result.status != "merged":
+        return False
+    return bool(_details(result).get(key, args[key]) == args[key])
+
+
+def _log_soak(seed: int, proxy: FaultProxy, checked: int, result: str, error: str = "") -> None:
+    path = os.environ.get("GUIDEDESK_SOAK_LOG")
+    if not path:
+        return
+    line: dict[str, Any] = {
+        "seed": seed,
+        "faults": dict(proxy.injected),
+        "stale": dict(proxy.stale),
+        "requests": sum(proxy.requests.values()),
+        "mutations": checked,
+        "result": result,
+        "error": error[:500],
+        "at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    with open(path, "a", encoding="utf-8") as log:
+        log.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_nothing_lost_or_doubled_under_network_faults(
     tmp_path: Path, hq_server: HqProcess, seed: int
 ) -> None:
-    """Lost requests, lost acks, duplicates, truncation and 5xx never lose a mutation or apply one twice."""
+    """Lost requests, lost acks, duplicates, stale originals arriving after their retry, truncation and
+    5xx never lose a mutation or apply one twice."""
     rng = random.Random(seed)
     members = [hq_server.admin.member(hq_server.stores["A"], f"会员{i}").id for i in range(6)]
     with hq_server.admin.tx() as (s, changes):
@@ -131,6 +200,7 @@ def test_nothing_lost_or_doubled_under_network_faults(
     }
     plan = SeededPlan(seed=seed, rate=0.35)
     proxy = FaultProxy(hq_server.url, plan)
+    checked = 0
     try:
         for ws in tills.values():
             sync(ws)  # the first sync runs clean, then the network turns bad
@@ -145,18 +215,83 @@ def test_nothing_lost_or_doubled_under_network_faults(
             if sum(proxy.injected.values()) >= 3:
                 break
             _sync_through_faults(tills["A"])
-        plan.enabled = False  # the network heals
+        plan.enabled = False  # the network heals; originals still held back reach HQ now
+        proxy.release_held()
         for ws in tills.values():
             _sync_through_faults(ws)
             _sync_through_faults(ws)
-        assert sum(proxy.injected.values()) >= 3, f"seed {seed}: the run met too few faults"
-        _check_invariants(hq_server, tills)
+        if sum(proxy.injected.values()) < 3:
+            raise HarnessFailure("the run met too few faults")
+        # A stale original is a replay (or a gap) to HQ: never a payload mismatch, never a 5xx.
+        refused = [k for k in proxy.stale if k.endswith(" 422") or k.split()[-1].startswith("5")]
+        assert refused == [], f"HQ refused stale originals: {refused}"
+        checked = _check_invariants(hq_server, tills)
     except AssertionError as exc:
-        raise AssertionError(f"seed {seed} failed (faults {dict(proxy.injected)}): {exc}") from exc
+        outcome = "harness" if isinstance(exc, HarnessFailure) else "violation"
+        _log_soak(seed, proxy, checked, outcome, str(exc))
+        raise type(exc)(f"seed {seed} failed (faults {dict(proxy.injected)}): {exc}") from exc
     finally:
         proxy.close()
         for ws in tills.values():
             ws.close()
+    _log_soak(seed, proxy, checked, "ok")
+    MET[seed] = proxy.injected
+
+
+def test_the_default_seeds_meet_every_fault_kind() -> None:
+    """Runs after the seeded runs: together they injected every fault kind the proxy knows, so a change
+    to the plan or the workload cannot silently stop attacking with one (shown to fail by dropping
+    "reorder" from SeededPlan's faults: the union then lacks it)."""
+    if sorted(MET) != DEFAULT_SEEDS:
+        pytest.skip(f"needs the {len(DEFAULT_SEEDS)} default seeds run and passed in this session")
+    met: Counter[str] = Counter()
+    for faults in MET.values():
+        met.update(faults)
+    assert sorted(met) == sorted(FAULTS), f"never injected: {sorted(set(FAULTS) - set(met))}"
+
+
+class _ReorderFirstPush:
+    """Hold back the first push only; everything else passes."""
+
+    def __init__(self) -> None:
+        self.held = False
+
+    def __call__(self, method: str, path: str) -> str | None:
+        if self.held or not path.startswith("/v1/sync/push"):
+            return None
+        self.held = True
+        return "reorder"
+
+
+def test_a_stale_push_overtaken_by_its_retry_is_answered_as_a_replay(
+    tmp_path: Path, hq_server: HqProcess
+) -> None:
+    """The first push is held back until the workstation has given up on it, made another note and
+    pushed both; the stale original then reaches HQ, which answers it from the stored results (200) and
+    applies nothing again. Shown to fail with push.py's replay branch removed (the stale batch is then a
+    409 gap, and with the gap check gone too, each note is merged with itself: applied twice)."""
+    member = hq_server.admin.member(hq_server.stores["A"], "周敏").id
+    ws = workstation(tmp_path, "till-a", hq_server, "A")
+    proxy = FaultProxy(hq_server.url, _ReorderFirstPush())
+    guide = guide_ref(hq_server, "A")
+    try:
+        sync(ws)
+        _through(ws, proxy.url)
+        with ws.db.transaction() as s:
+            add_note(s, member_id=member, body="先记的", guide=guide, now=ws.clock.now())
+        client = open_client(ws)
+        try:  # one run: its push is held back and it fails, as on a timeout
+            assert SyncEngine(ws, client).run().error is not None
+        finally:
+            client.close()
+        with ws.db.transaction() as s:
+            add_note(s, member_id=member, body="后记的", guide=guide, now=ws.clock.now())
+        _sync_through_faults(ws)  # pushes 1 and 2; the stale push of 1 reaches HQ right after
+        assert proxy.stale == Counter({"/v1/sync/push 200": 1}), proxy.stale
+        assert _check_invariants(hq_server, {"A": ws}) == 2
+    finally:
+        proxy.close()
+        ws.close()
 
 
 def test_the_checker_catches_an_optimistic_ack(tmp_path: Path, hq_server: HqProcess, monkeypatch) -> None:
