@@ -30,12 +30,15 @@ class NoDelayH11Protocol(H11Protocol):
         super().connection_made(transport)
 
 
-def serve(*, host: str, port: int, workers: int, trust_forwarded: bool) -> None:
-    """Run the HQ app from the environment's settings (the schema must be migrated already)."""
+def serve(
+    *, host: str, port: int, workers: int, trust_forwarded: bool, app: str = "hq.app:app_from_env"
+) -> None:
+    """Run the HQ app from the environment's settings (the schema must be migrated already). `app` is
+    another factory to serve on the same stack (the load benchmark's bare endpoint)."""
     import uvicorn
 
     uvicorn.run(
-        "hq.app:app_from_env",
+        app,
         factory=True,
         host=host,
         port=port,
