@@ -63,10 +63,13 @@ class HqProcess:
         self.process.wait(timeout=30)
 
 
-def start_hq(data_dir: Path, port: int | None = None) -> tuple[subprocess.Popen[bytes], str]:
+def start_hq(
+    data_dir: Path, port: int | None = None, *, entry: tuple[str, ...] = ("-c", _SERVE)
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`entry` is what runs HQ (given the port last); the negative controls pass a broken one."""
     port = port or _free_port()
     env = dict(os.environ, GUIDEDESK_HQ_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))
-    process = subprocess.Popen([sys.executable, "-c", _SERVE, str(port)], cwd=ROOT, env=env)
+    process = subprocess.Popen([sys.executable, *entry, str(port)], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
