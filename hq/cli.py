@@ -6,13 +6,21 @@
     guidedesk-hq add-guide STORE EMPLOYEE_NO NAME [--role guide|manager] [--pin PIN]
     guidedesk-hq enroll-code STORE [--ttl-hours H]
     guidedesk-hq member-code MEMBER [--out FILE.png] [--ttl-seconds S]
+    guidedesk-hq import-members FILE.csv|FILE.xlsx
+    guidedesk-hq publish-tasks [FILE.csv|FILE.xlsx] --title T --kind call|message|invite|visit
+                 [--due YYYY-MM-DD] [--store STORE …] [--segment tag=TAG|stage=STAGE|sleeping …]
+    guidedesk-hq conflicts [--store STORE] [--open|--all]
+    guidedesk-hq conflicts resolve ID --note TEXT
+    guidedesk-hq stats --from DATE --to DATE [--store STORE] [--by-guide] [--format table|csv]
     guidedesk-hq revoke-device DEVICE_ID
     guidedesk-hq rotate-key
     guidedesk-hq prune
+    guidedesk-hq demo [--stores N] [--members-per-store M] [--seed S] [--force]
 
 Settings come from the environment (hq/config.py); `--db-url` overrides GUIDEDESK_HQ_DB_URL. STORE is a
 store id or code, MEMBER a member id or card number. Secrets (device codes, generated PINs) are printed
-once and never stored in the clear.
+once and never stored in the clear. The file and report commands live in hq/cli_files.py and
+hq/cli_reports.py; a bad file line is reported by its line number and nothing is written.
 """
 
 from __future__ import annotations
@@ -29,10 +37,12 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from hq import cli_files, cli_reports
 from hq.config import Settings
 from hq.db.bootstrap import HqFacts, bootstrap
 from hq.db.database import HqDatabase
 from hq.db.migrate import migrate
+from hq.demo import seed_demo
 from hq.errors import HqError
 from hq.runtime import HqRuntime
 from hq.services.devices import issue_enrollment_code, revoke_device
@@ -77,8 +87,15 @@ def _parser() -> argparse.ArgumentParser:
     member.add_argument("--ttl-seconds", type=int, default=None)
     revoke = sub.add_parser("revoke-device", help="revoke a workstation; it wipes its replica at next sync")
     revoke.add_argument("device_id")
+    cli_files.add_commands(sub)
+    cli_reports.add_commands(sub)
     sub.add_parser("rotate-key", help="a new member-code signing key (old keys keep verifying)")
     sub.add_parser("prune", help="drop change-index removes older than the retention period")
+    demo = sub.add_parser("demo", help="seed a demo chain; prints enrollment codes and PINs once")
+    demo.add_argument("--stores", type=int, default=3)
+    demo.add_argument("--members-per-store", type=int, default=2_000)
+    demo.add_argument("--seed", type=int, default=1, help="same seed, same data (PINs and codes stay random)")
+    demo.add_argument("--force", action="store_true", help="add a demo to an HQ that already has stores")
     return parser
 
 
@@ -228,14 +245,34 @@ def _prune(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
     return 0
 
 
+def _demo(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
+    demo = seed_demo(
+        runtime, stores=args.stores, members_per_store=args.members_per_store, seed=args.seed,
+        force=args.force, progress=lambda line: print(line, file=sys.stderr, flush=True),
+    )  # fmt: skip
+    out(f"demo chain: {demo.members:,} members, {demo.member_tags:,} member tags, {demo.bindings:,} bindings")
+    for store in demo.stores:
+        out(f"store {store.code} {store.name} id={store.id} members={store.members:,}")
+        expires = store.code_expires_at.isoformat()
+        out(f"  enrollment code {store.enrollment_code} (single use, expires {expires})")
+        for login in (x for x in demo.logins if x.store_code == store.code):
+            out(f"  {login.role} {login.employee_no} {login.name} pin={login.pin}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[HqRuntime, argparse.Namespace, Out], int]] = {
     "create-store": _create_store,
     "add-guide": _add_guide,
     "enroll-code": _enroll_code,
     "member-code": _member_code,
+    "import-members": cli_files.import_members_cmd,
+    "publish-tasks": cli_files.publish_tasks_cmd,
+    "conflicts": cli_reports.conflicts_cmd,
+    "stats": cli_reports.stats_cmd,
     "revoke-device": _revoke,
     "rotate-key": _rotate,
     "prune": _prune,
+    "demo": _demo,
 }
 
 
