@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 import app.sync.engine as engine
@@ -28,7 +29,7 @@ def main(argv: list[str]) -> None:
     order, kill_after, limit, data_dir = argv
     if order not in ("one_transaction", "cursor_first"):
         raise SystemExit(f"order must be one_transaction or cursor_first, not {order!r}")
-    ws = Workstation.open(data_dir)
+    ws = Workstation.open(Path(data_dir))
     set_aside: list[Any] = []
     if order == "cursor_first":
         engine.apply_changes = lambda _session, changes, **_kw: set_aside.append(changes)  # type: ignore[assignment]

@@ -28,7 +28,9 @@ from hq.config import Settings
 
 
 def _dying(real: Any, *, die_at: int, split: bool) -> Any:
-    def run_handler(session: Any, runtime: Any, device_id: str, store_id: str, mutation: Any, changes: Any):  # type: ignore[no-untyped-def]
+    def run_handler(
+        session: Any, runtime: Any, device_id: str, store_id: str, mutation: Any, changes: Any
+    ) -> Any:
         result = real(session, runtime, device_id, store_id, mutation, changes)
         if mutation.id == die_at:
             if split:
