@@ -4,10 +4,11 @@ services' row errors back into the file's own line numbers).
 
 A file is all or nothing: every bad line is reported (`第 N 行: …`, N counted as the operator's editor
 or spreadsheet counts, header = line 1), the exit status is 2 and nothing is written. A member import
-is one transaction of at most MAX_IMPORT_ROWS rows — the admin API's cap, about 30 s on SQLite and 50 s
-on PostgreSQL at ~3–5 ms a member. A longer file is refused before anything is read into HQ: split it,
-each part is then all or nothing by itself. On SQLite, workstations' pushes wait while an import writes
-(HQ answers them 503 and they retry), so big imports belong to a quiet hour there.
+is one transaction of at most MAX_IMPORT_ROWS rows, the admin API's cap: on 2 cores 10,000 members
+took 27 s on SQLite (machine quiet) and 49 s on PostgreSQL (load ~4), 93 s and 211 s at load 8. A longer
+file is refused before anything is written: split it, each part is then all or nothing by itself. On
+SQLite, workstations' pushes wait while an import writes (past the 15 s busy timeout HQ answers 503 and
+they retry), so big imports belong to a quiet hour there.
 """
 
 from __future__ import annotations
