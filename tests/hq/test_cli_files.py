@@ -205,8 +205,11 @@ def _items(hq: Hq, list_id: str) -> dict[str, str]:
         return {m: st for m, st in rows}
 
 
-def test_publish_by_store_gives_every_member_of_the_store_an_item(hq: Hq, run: Any) -> None:
-    """--store picks the store's members only; the due date is the end of that day in Beijing."""
+def test_publish_by_store_gives_every_member_of_the_store_an_item(
+    hq: Hq, run: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--store picks the store's members only; the due date is the end of that day in Beijing, and a
+    day already past is refused."""
     sz, gz = hq.store("SZ01"), hq.store("GZ01")
     a, b = hq.member(sz), hq.member(sz)
     hq.member(gz)
@@ -218,6 +221,11 @@ def test_publish_by_store_gives_every_member_of_the_store_an_item(hq: Hq, run: A
     with hq.runtime.db.read() as s:
         due = s.scalar(select(TaskList.due_at).where(TaskList.id == list_id))
     assert due is not None and due.isoformat() == "2030-06-28T16:00:00+00:00"  # 2030-06-29 00:00 Beijing
+    assert (
+        run("publish-tasks", "--title", "x", "--kind", "call", "--store", "SZ01", "--due", "2020-01-31")[0]
+        == 2
+    )
+    assert "due_in_past (due='2020-01-31')" in capsys.readouterr().err
 
 
 def test_publish_by_segment_picks_matching_members_across_stores(hq: Hq, run: Any) -> None:
