@@ -1,9 +1,13 @@
-"""`python run.py app`: open the demo workstation and show the counter at work.
+"""`python run.py app`: a local HQ with a demo chain on 127.0.0.1, this workstation enrolled with it, and
+the counter at work.
 
-Until the desktop window lands this walks through a counter scene in the terminal, on the same services
-the window will call: a shopper shows a fresh signed member code, the card appears, the guide binds the
-shopper, and the outbox holds what will sync to HQ. The demo workstation lives in `.guidedesk-data/`
-beside the repository (or `GUIDEDESK_DATA_DIR`) and is generated on first run.
+Until the desktop window lands the counter scene runs in the terminal, on the same services and sync
+engine the window will call: the workstation syncs its store from HQ, a shopper shows a fresh member code
+signed by HQ, the card appears, the guide binds the shopper, and the bind syncs to HQ, which confirms it.
+
+Everything lives in `.guidedesk-data/` beside the repository (or `GUIDEDESK_DATA_DIR`): `hq/` holds the
+local HQ's SQLite database, its log and the demo's enrollment code and PINs; `counter/` is the
+workstation. Both are made on first run and reused after; delete the folder to start over.
 """
 
 from __future__ import annotations
@@ -16,30 +20,58 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.db.models import Binding, Guide, Member
+from app.db.models import Binding, Guide, Member, SyncState
 from app.errors import GuideDeskError
+from app.localhq import DemoChain, LocalHq
 from app.services.common import GuideRef
-from app.services.policy import policy_of
+from app.sync.device import enroll_device, open_client, repoint_hq
+from app.sync.engine import SyncEngine, SyncProgress, SyncReport
 from app.workstation import Workstation
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO_MEMBERS = 20_000
+DEMO_MEMBERS = 20_000  # per store, three stores
+# How a guide reads the lifecycle stage (DESIGN.md §3); sleeping (沉睡) overlays any stage.
+STAGE_LABELS = {
+    "visitor": "浅客",
+    "registered": "注册",
+    "first_order": "首单",
+    "experience": "体验官",
+    "koc": "推荐官",
+}
 
 
-def demo_data_dir() -> Path:
+def demo_root() -> Path:
     env = os.environ.get("GUIDEDESK_DATA_DIR")
-    return Path(env) if env else ROOT / ".guidedesk-data" / "workstation"
+    return Path(env) if env else ROOT / ".guidedesk-data"
 
 
-def _ensure_demo(ws: Workstation) -> None:
-    from app.demo import generate
-
+def _enroll(ws: Workstation, hq_url: str, chain: DemoChain) -> None:
     with ws.db.read() as s:
-        if s.scalar(select(Member.id).limit(1)) is not None:
-            return
-    print(f"首次运行：正在生成演示数据（{DEMO_MEMBERS:,} 名会员）… / generating demo data …", flush=True)
-    summary = generate(ws.db, ws.cipher, members=DEMO_MEMBERS, now=ws.clock.now())
-    print(f"  {summary.members:,} members, {summary.bindings:,} bindings in {summary.seconds:.1f} s")
+        state = s.get(SyncState, 1)
+        enrolled_at = state.hq_url if state is not None and state.device_id else None
+    if enrolled_at is None:
+        enrollment = enroll_device(ws, hq_url=hq_url, code=chain.enrollment_code)
+        print(f"已登记 / enrolled: {enrollment.store_code} {enrollment.store_name}")
+    elif enrolled_at != hq_url:
+        repoint_hq(ws, hq_url)  # the local HQ listens on a new port each run
+
+
+def _sync(ws: Workstation, what: str) -> SyncReport:
+    def progress(p: SyncProgress) -> None:
+        if p.phase == "pull" and p.pages:
+            print(f"\r  {what}: {p.pulled:,} changes, {p.pages} page(s)", end="", flush=True)
+
+    client = open_client(ws)
+    try:
+        started = time.perf_counter()
+        report = SyncEngine(ws, client, on_progress=progress).run()
+    finally:
+        client.close()
+    if report.error is not None:
+        raise GuideDeskError("sync_failed", kind=report.error.kind, reason=report.error.code)
+    seconds = time.perf_counter() - started
+    print(f"\r  {what}: pushed {report.pushed}, pulled {report.pulled:,} change(s) in {seconds:.1f} s")
+    return report
 
 
 def _guides(ws: Workstation) -> list[GuideRef]:
@@ -48,29 +80,18 @@ def _guides(ws: Workstation) -> list[GuideRef]:
         return [GuideRef(g.id, g.store_id, g.employee_no, g.name, g.role) for g in rows]
 
 
-def _counter_scene(ws: Workstation, guide: GuideRef) -> None:
-    from app.demo import load_demo_signing_key
-    from app.qr import sign_member_code
+def _counter_scene(ws: Workstation, hq: LocalHq, guide: GuideRef) -> None:
     from app.services.binding import bind_member
     from app.services.cards import member_card
-    from app.services.outbox import list_outbox
     from app.services.scan import resolve_scan
 
     with ws.db.read() as s:
         bound = select(Binding.member_id).where(Binding.active.is_(True))
         unbound = s.scalars(select(Member.id).where(Member.id.not_in(bound)).limit(200)).all()
-        ttl = policy_of(s).code_ttl_seconds
     if not unbound:
-        print("every demo member is bound already")
+        print("every member of this store is bound already")
         return
-    member_id = random.choice(unbound)
-    code = sign_member_code(
-        load_demo_signing_key(ws.data_dir),
-        key_id="demo-1",
-        member_id=member_id,
-        issued=ws.clock.now(),
-        ttl_seconds=ttl,
-    )
+    code = hq.member_code(random.choice(unbound))  # what the shopper's phone shows
     print(f"\n扫码 / scan: {code[:48]}…")
     started = time.perf_counter()
     with ws.db.transaction() as s:
@@ -78,42 +99,49 @@ def _counter_scene(ws: Workstation, guide: GuideRef) -> None:
         card = member_card(s, member_id=hit.member_id, viewer=guide, now=ws.clock.now())
     elapsed_ms = (time.perf_counter() - started) * 1000
     tags = "、".join(t.name for t in card.tags) or "—"
-    print(
-        f"会员卡 / card ({elapsed_ms:.1f} ms): {card.name}  {card.phone_masked}  {card.level}  {card.stage}"
-    )
+    stage = "沉睡" if card.stage_reason[0] == "sleeping" else STAGE_LABELS.get(card.stage, card.stage)
+    print(f"会员卡 / card ({elapsed_ms:.1f} ms): {card.name}  {card.phone_masked}  {card.level}  {stage}")
     print(f"  标签 / tags: {tags}")
     print(f"  专属导购 / bound to: {card.binding.relation}")
     with ws.db.transaction() as s:
-        outcome = bind_member(s, member_id=member_id, guide=guide, now=ws.clock.now())
+        outcome = bind_member(s, member_id=hit.member_id, guide=guide, now=ws.clock.now())
     who = f"{guide.name} ({guide.employee_no})"
     print(f"绑定 / bound to {who}: outbox #{outcome.outbox_id}, 待总部确认 / pending HQ")
-    with ws.db.read() as s:
-        pending = list_outbox(s, states=("pending",))
-    print(f"待同步 / outbox pending: {len(pending)} mutation(s)")
+    report = _sync(ws, "同步 / sync")
+    if report.rejections:
+        for r in report.rejections:
+            print(f"总部未接受 / HQ rejected #{r.id}: {r.code} {r.details}")
+    else:
+        print("总部已确认绑定 / HQ confirmed the binding")
 
 
 def main(argv: list[str] | None = None) -> int:
-    data_dir = demo_data_dir()
-    ws = Workstation.open(data_dir)
+    root = demo_root()
+    members = int(os.environ.get("GUIDEDESK_DEMO_MEMBERS", DEMO_MEMBERS))
+    hq = LocalHq(root / "hq")
+    ws = Workstation.open(root / "counter")
     try:
-        _ensure_demo(ws)
-        guides = _guides(ws)
-        print(f"\nGuideDesk 导购台 — 演示工作站 / demo workstation: {data_dir}")
+        print("GuideDesk 导购台 — 演示 / demo")
+        print(f"本地总部 / local HQ: {hq.root}")
+        chain = hq.demo_chain(members_per_store=members)
+        url = hq.start()
+        print(f"  serving on {url}")
+        _enroll(ws, url, chain)
+        _sync(ws, "同步 / sync")
+        print(f"\n工作站 / workstation: {ws.data_dir}  (store {chain.store_code})")
         print("导购 / guides (工号 employee no, PIN):")
-        from app.demo import GUIDE_PIN, MANAGER_PIN
-
-        for g in guides[:6]:
-            pin = MANAGER_PIN if g.is_manager else GUIDE_PIN
-            print(f"  {g.employee_no}  {g.name:<4}  {g.role:<8} PIN {pin}")
-        guide = next(g for g in guides if not g.is_manager)
-        _counter_scene(ws, guide)
-        print("\n桌面窗口与本地总部将随后续版本从同一命令启动。")
-        print("The desktop window and the local HQ will start from this same command once they land.")
+        for login in chain.logins:
+            print(f"  {login.employee_no}  {login.name:<4}  {login.role:<8} PIN {login.pin}")
+        guide = next(g for g in _guides(ws) if not g.is_manager)
+        _counter_scene(ws, hq, guide)
+        print("\n桌面窗口将随后续版本从同一命令启动。")
+        print("The desktop window will start from this same command once it lands.")
         return 0
     except GuideDeskError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"\nerror: {exc}", file=sys.stderr)
         return 1
     finally:
+        hq.stop()
         ws.close()
 
 

@@ -15,7 +15,7 @@
     guidedesk-hq revoke-device DEVICE_ID
     guidedesk-hq rotate-key
     guidedesk-hq prune
-    guidedesk-hq demo [--stores N] [--members-per-store M] [--seed S] [--force]
+    guidedesk-hq demo [--stores N] [--members-per-store M] [--seed S] [--force] [--json]
 
 Settings come from the environment (hq/config.py); `--db-url` overrides GUIDEDESK_HQ_DB_URL. STORE is a
 store id or code, MEMBER a member id or card number. Secrets (device codes, generated PINs) are printed
@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import os
 import secrets
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -96,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--members-per-store", type=int, default=2_000)
     demo.add_argument("--seed", type=int, default=1, help="same seed, same data (PINs and codes stay random)")
     demo.add_argument("--force", action="store_true", help="add a demo to an HQ that already has stores")
+    demo.add_argument("--json", action="store_true", help="print the summary as JSON (for launchers)")
     return parser
 
 
@@ -250,6 +252,9 @@ def _demo(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
         runtime, stores=args.stores, members_per_store=args.members_per_store, seed=args.seed,
         force=args.force, progress=lambda line: print(line, file=sys.stderr, flush=True),
     )  # fmt: skip
+    if args.json:
+        out(json.dumps(asdict(demo), ensure_ascii=False, default=str))
+        return 0
     out(f"demo chain: {demo.members:,} members, {demo.member_tags:,} member tags, {demo.bindings:,} bindings")
     for store in demo.stores:
         out(f"store {store.code} {store.name} id={store.id} members={store.members:,}")

@@ -49,6 +49,16 @@ def enroll_device(ws: Workstation, *, hq_url: str, code: str, ca_path: str | Non
     return Enrollment(answer["device_id"], store["id"], store["code"], store["name"], hq_url)
 
 
+def repoint_hq(ws: Workstation, hq_url: str) -> None:
+    """HQ answers at a new address (moved, or the demo's local HQ on a new port): keep this device's
+    identity, token and sync position; only the address changes."""
+    with ws.db.transaction() as s:
+        state = s.get(SyncState, 1)
+        if state is None or not state.device_id:
+            raise GuideDeskError("not_enrolled")
+        state.hq_url = hq_url
+
+
 def open_client(ws: Workstation, *, ca_path: str | None = None) -> HqClient:
     """A client for this enrolled workstation's HQ."""
     with ws.db.read() as s:
