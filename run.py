@@ -2,7 +2,7 @@
 """The one entry point a fresh machine needs: bootstraps `.venv`, then runs the app, the tests or the
 benchmarks.
 
-    python run.py app      # the workstation (demo data; HQ and window arrive with their issues)
+    python run.py app      # a local demo HQ, a workstation enrolled with it, the counter at work
     python run.py test     # the whole test suite
     python run.py bench    # the benchmarks; results go to docs/benchmarks.md
 
