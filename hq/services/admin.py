@@ -30,7 +30,7 @@ from hq.db.models import (
 )
 from hq.errors import HqError, Invalid, NotFound
 from hq.services.guides import GuideView
-from hq.services.members import STAGES, add_member
+from hq.services.members import STAGES, NewMember, add_members
 from hq.services.policy import current_policy
 from hq.services.stores import find_store
 from hq.services.tags import TagView
@@ -116,39 +116,40 @@ def import_members(
 ) -> ImportResult:
     """Add every row as a member, or none: any bad row raises ImportRejected listing all bad rows.
 
-    Each row is checked by `add_member` itself (which raises before writing anything), after the rows
-    before it were flushed, so duplicates inside the list are caught like duplicates against HQ. The
-    caller's transaction rolls back on the raise, taking the good rows with it."""
+    Rows are checked by `add_members`, against HQ and against the rows before them, so duplicates inside
+    the list are caught like duplicates against HQ. The caller's transaction rolls back on the raise,
+    taking the good rows with it."""
     if not 0 < len(rows) <= MAX_IMPORT_ROWS:
         raise Invalid("bad_row_count", max=MAX_IMPORT_ROWS)
     errors: list[RowError] = []
-    ids: list[str] = []
+    lines: list[int] = []
+    new: list[NewMember] = []
     for line, row in enumerate(rows, start=1):
         problem = _row_shape(row)
         if problem is not None:
             errors.append(RowError(line, problem[0], problem[1]))
             continue
-        try:
-            view = add_member(
-                session,
-                store=row["store"],
-                name=row["name"],
-                phone=row.get("phone"),
-                card_no=row.get("card_no"),
-                level=row.get("level") or "普卡",
-                stage=row.get("stage") or "registered",
-                is_paid=bool(row.get("is_paid", False)),
-                online=bool(row.get("online", False)),
-                now=now,
-                changes=changes,
-            )
-        except HqError as exc:
-            errors.append(RowError(line, exc.code, dict(exc.details)))
-            continue
-        ids.append(view.id)
+        lines.append(line)
+        new.append(NewMember(
+            store=row["store"],
+            name=row["name"],
+            phone=row.get("phone"),
+            card_no=row.get("card_no"),
+            level=row.get("level") or "普卡",
+            stage=row.get("stage") or "registered",
+            is_paid=bool(row.get("is_paid", False)),
+            online=bool(row.get("online", False)),
+        ))  # fmt: skip
+    outcomes = add_members(session, new, now=now, changes=changes)
+    errors += [
+        RowError(line, o.code, dict(o.details))
+        for line, o in zip(lines, outcomes, strict=True)
+        if isinstance(o, HqError)
+    ]
     if errors:
+        errors.sort(key=lambda e: e.line)
         raise ImportRejected(errors)
-    return ImportResult(len(ids), tuple(ids))
+    return ImportResult(len(outcomes), tuple(o.id for o in outcomes if not isinstance(o, HqError)))
 
 
 def _row_shape(row: Any) -> tuple[str, dict[str, Any]] | None:

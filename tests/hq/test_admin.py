@@ -97,6 +97,8 @@ def test_member_import_is_all_or_nothing_with_every_bad_line_named(hq: Hq) -> No
         {"store": "BJ01", "name": "赵六", "phone": "12345"},
         {"store": "BJ01", "name": "钱七", "stage": "vip"},
         {"store": "BJ01"},
+        {"store": "BJ01", "name": "孙八", "card_no": "GD0000000001"},
+        {"store": "BJ01", "name": "周九", "card_no": "GD0000000001"},  # same card as line 8
     ]
     answer = _post(hq, "/members/import", rows)
     assert answer.status_code == 422, answer.text
@@ -108,6 +110,7 @@ def test_member_import_is_all_or_nothing_with_every_bad_line_named(hq: Hq) -> No
         (5, "bad_phone"),
         (6, "bad_stage"),
         (7, "missing_field"),
+        (9, "card_no_taken"),
     ]
     assert _member_count(hq) == 0 and _audit_actions(hq) == []
     good = [{"store": "BJ01", "name": f"会员{i}", "phone": f"1390000000{i}"} for i in range(5)]
