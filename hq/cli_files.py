@@ -4,8 +4,8 @@ services' row errors back into the file's own line numbers).
 
 A file is all or nothing: every bad line is reported (`第 N 行: …`, N counted as the operator's editor
 or spreadsheet counts, header = line 1), the exit status is 2 and nothing is written. A member import
-is one transaction of at most MAX_IMPORT_ROWS rows, the admin API's cap: on 2 cores 10,000 members
-took 27 s on SQLite (machine quiet) and 49 s on PostgreSQL (load ~4), 93 s and 211 s at load 8. A longer
+is one transaction of at most MAX_IMPORT_ROWS rows, the admin API's cap: on 2 cores at load 8, 10,000
+members took 8.2 s on SQLite and 10.8 s on PostgreSQL, about 3 s of each the CLI's start. A longer
 file is refused before anything is written: split it, each part is then all or nothing by itself. On
 SQLite, workstations' pushes wait while an import writes (past the 15 s busy timeout HQ answers 503 and
 they retry), so big imports belong to a quiet hour there.
