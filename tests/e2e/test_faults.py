@@ -268,8 +268,8 @@ def test_a_stale_push_overtaken_by_its_retry_is_answered_as_a_replay(
 ) -> None:
     """The first push is held back until the workstation has given up on it, made another note and
     pushed both; the stale original then reaches HQ, which answers it from the stored results (200) and
-    applies nothing again. Shown to fail with push.py's replay branch removed (the stale batch is then a
-    409 gap, and with the gap check gone too, each note is merged with itself: applied twice)."""
+    applies nothing again. Shown to fail with push.py's two replay branches removed: the stale original
+    is then answered 409 (gap) instead of from the stored results."""
     member = hq_server.admin.member(hq_server.stores["A"], "周敏").id
     ws = workstation(tmp_path, "till-a", hq_server, "A")
     proxy = FaultProxy(hq_server.url, _ReorderFirstPush())
