@@ -9,7 +9,7 @@ from hq.api.auth import device_token, require_device
 from hq.api.errors import ApiError, Unavailable
 from hq.api.responses import JsonResponse, ok, runtime_of
 from hq.api.schemas import ERRORS, PullIn, PullOut, PushIn, PushOut
-from hq.sync.pull import pull_page
+from hq.sync.pull import idle_page, pull_page
 from hq.sync.push import (
     DeviceRevoked,
     IncomingMutation,
@@ -36,7 +36,7 @@ PUSH_ERRORS = {
 )
 def push(body: PushIn, request: Request, token: str = Depends(device_token)) -> JsonResponse:
     runtime = runtime_of(request)
-    with runtime.db.read() as session:
+    with runtime.db.lookup() as session:
         device = require_device(session, token, device_id=body.device_id)
     if len(body.mutations) > MAX_PUSH_BATCH:
         raise ApiError(
@@ -46,7 +46,9 @@ def push(body: PushIn, request: Request, token: str = Depends(device_token)) -> 
         IncomingMutation(m.id, m.name, m.sha256, m.client_time, m.guide_id, m.args) for m in body.mutations
     ]
     try:
-        answer = push_batch(runtime, device_id=device.device_id, mutations=mutations)
+        answer = push_batch(
+            runtime, device_id=device.device_id, mutations=mutations, seen_last=device.last_mutation_id
+        )
     except PushGap as gap:
         raise ApiError(
             409,
@@ -78,6 +80,9 @@ def push(body: PushIn, request: Request, token: str = Depends(device_token)) -> 
 )
 def pull(body: PullIn, request: Request, token: str = Depends(device_token)) -> JsonResponse:
     runtime = runtime_of(request)
+    page = idle_page(runtime, token, device_id=body.device_id, cursor=body.cursor)
+    if page is not None:  # the idle till's pull, in one round trip
+        return ok(request, page)
     with runtime.db.read() as session:
         device = require_device(session, token, device_id=body.device_id)
         page = pull_page(session, runtime=runtime, device=device, cursor=body.cursor, limit=body.limit)

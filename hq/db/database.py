@@ -1,4 +1,5 @@
-"""The HQ database: one engine per process (per uvicorn worker), and the two ways to get a transaction.
+"""The HQ database: one engine per process (per uvicorn worker), the two ways to get a transaction, and
+two ways to read with one statement.
 
 - `write()` — one unit of work. SQLite: BEGIN IMMEDIATE, so writers queue on the busy timeout instead of
   failing to upgrade a read lock (several workers may share the file). PostgreSQL: READ COMMITTED, with
@@ -6,6 +7,16 @@
 - `read()` — a consistent snapshot for pulls and lookups. SQLite: BEGIN DEFERRED (WAL readers never
   wait). PostgreSQL: REPEATABLE READ, READ ONLY: the counters, the change index and the entity rows of
   one pull page are all read from the same snapshot.
+- `lookup()` — for a read that is *one statement* (token → device, the idle-pull check, health).
+  PostgreSQL: autocommit, because a single statement always reads one snapshot; a transaction around it
+  only adds two round trips (BEGIN, ROLLBACK), which were most of an idle pull's time (profiled under
+  benchmarks/hq_load.py). Two statements in one `lookup()` may see two snapshots: use `read()` then.
+  SQLite: the same as `read()` (no round trips to save).
+- `Lookup` + `fetch()` — the same single-statement read for the per-request hot path (the idle pull,
+  health): the statement is compiled once, and run through the pooled driver connection itself.
+  SQLAlchemy's Connection and Session around one small query cost 2-3x the driver's own CPU (measured
+  here: ~0.15 ms driver, ~0.35 ms Core, ~0.5 ms Session), which at a thousand idle pulls a second is
+  most of a core.
 
 Nothing here keeps state between requests beyond the connection pool: several workers are safe.
 """
@@ -16,11 +27,12 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import ClauseElement, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -98,5 +110,53 @@ class HqDatabase:
             finally:
                 session.rollback()
 
+    @contextmanager
+    def lookup(self) -> Iterator[Session]:
+        """A session for one read-only statement (see the module docstring); never commits."""
+        if self.is_sqlite:
+            with self.read() as session:
+                yield session
+            return
+        with (
+            self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
+            Session(bind=conn) as session,
+        ):
+            yield session
+
+    def fetch(self, lookup: Lookup, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of one read-only statement (see the module docstring)."""
+        sql, order = lookup.compiled(self.engine)
+        args: Any = tuple(params[name] for name in order) if order is not None else params
+        pooled = self.engine.raw_connection()
+        try:
+            driver: Any = pooled.driver_connection
+            if self.is_sqlite:  # autocommit already (_sqlite_on_connect): a lone SELECT reads one snapshot
+                return list(driver.execute(sql, args).fetchall())
+            driver.autocommit = True
+            try:
+                return list(driver.execute(sql, args).fetchall())
+            finally:
+                driver.autocommit = False  # as the pool lent it
+        finally:
+            pooled.close()
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class Lookup:
+    """A single-statement read for `HqDatabase.fetch`, compiled once per dialect. Its parameters are
+    `bindparam`s named in the statement."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+
+    def compiled(self, engine: Engine) -> tuple[str, tuple[str, ...] | None]:
+        """The SQL text, and the parameter order when the driver's style is positional (SQLite)."""
+        name = engine.dialect.name
+        if name not in self._compiled:
+            compiled = cast(SQLCompiler, self.statement.compile(dialect=engine.dialect))
+            order = tuple(compiled.positiontup or ()) if compiled.positional else None
+            self._compiled[name] = (str(compiled), order)
+        return self._compiled[name]

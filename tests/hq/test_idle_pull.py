@@ -1,0 +1,94 @@
+"""The idle pull's one-statement answer (hq/sync/pull.py `idle_page`): every idle till makes it each
+sync interval, so it skips the full path — and must still say everything the full path would: who is
+revoked, whose body names another device, who must reset, and the device's current last_mutation_id.
+
+Each of these tests was run against an `idle_page` with the check it names removed, and failed."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import event, update
+
+from app.sync.protocol import Mutation
+from hq.db.database import HqDatabase, Lookup
+from hq.db.models import Device
+from hq.services.devices import revoke_device
+from tests.hq.harness import DeviceClient, Hq
+
+
+def _idle(hq: Hq) -> DeviceClient:
+    store = hq.store()
+    hq.member(store)
+    device = hq.device(store)
+    device.pull_all()
+    return device
+
+
+def test_an_idle_pull_is_one_statement(hq: Hq, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catches the idle pull going back to a transaction of several statements (four round trips on
+    PostgreSQL where one does): the budget of DESIGN.md §7 rests on it. Statements are counted both
+    through SQLAlchemy and through `HqDatabase.fetch`, which goes to the driver directly."""
+    device = _idle(hq)
+    db = hq.runtime.db
+    statements: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith("BEGIN"):  # SQLite's own BEGIN DEFERRED; PostgreSQL sends none here
+            statements.append(statement)
+
+    def fetch(lookup: Lookup, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        statements.append(lookup.compiled(db.engine)[0])
+        return HqDatabase.fetch(db, lookup, params)
+
+    monkeypatch.setattr(db, "fetch", fetch)
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        body = device.pull(device.cursor).json()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert body["changes"] == [] and body["cursor"] == device.cursor and body["has_more"] is False
+    assert len(statements) == 1, statements
+
+
+def test_a_revoked_till_with_an_up_to_date_cursor_is_refused(hq: Hq) -> None:
+    """Catches an idle answer that ignores the device's status: a stolen till would keep syncing."""
+    device = _idle(hq)
+    with hq.tx() as (s, _changes):
+        assert revoke_device(s, device_id=device.device_id, now=hq.clock())
+    answer = device.pull(device.cursor)
+    assert answer.status_code == 403 and answer.json()["error"] == "device_revoked"
+
+
+def test_an_up_to_date_cursor_under_another_device_id_is_refused(hq: Hq) -> None:
+    """Catches an idle answer that trusts the body's device_id instead of comparing it to the token's."""
+    device = _idle(hq)
+    answer = device.post("/v1/sync/pull", {"device_id": str(uuid.uuid4()), "cursor": device.cursor})
+    assert answer.status_code == 403 and answer.json()["error"] == "device_mismatch"
+
+
+def test_a_requested_reset_reaches_an_idle_till(hq: Hq) -> None:
+    """Catches an idle answer that ignores reset_requested: the till would never rebuild its replica."""
+    device = _idle(hq)
+    with hq.tx() as (s, _changes):
+        s.execute(update(Device).where(Device.id == device.device_id).values(reset_requested=True))
+    body = device.pull(device.cursor).json()
+    assert body.get("reset_required") is True and body["reason"] == "requested"
+
+
+def test_an_idle_pull_reports_a_rejected_push(hq: Hq) -> None:
+    """A rejected mutation bumps last_mutation_id and no version: the idle answer must read the device
+    row now (catches an answer built from anything cached or from the cursor)."""
+    store = hq.store()
+    guide = hq.guide(store)
+    hq.member(store)
+    device = hq.device(store)
+    device.pull_all()
+    result = device.send(
+        Mutation.BINDING_CREATE, {"binding_id": str(uuid.uuid4()), "member_id": "nobody"}, guide.id
+    )
+    assert result["status"] == "rejected"
+    body = device.pull(device.cursor).json()
+    assert body["changes"] == [] and body["last_mutation_id"] == 1
