@@ -18,7 +18,8 @@ In one read snapshot:
 Pages are what the workstation applies in one transaction together with the cursor, so a first sync
 killed half way resumes at the last whole page.
 
-`idle_page` answers step 2 — the pull every idle till makes every sync interval — in one statement
+`idle_page` answers step 2 — the pull every idle till makes every sync interval — on the event loop
+(`HqDatabase.fetch_inline`, so it must stay one short indexed statement), in one statement
 (device by token hash, joined with both scopes' counters; one statement reads one snapshot, so this
 is the same snapshot the full path would take) and one round trip instead of four. It answers only the
 plain case — an active device, a valid cursor of this epoch and store, no reset requested, and both
@@ -73,7 +74,8 @@ IDLE_CHECK = Lookup(
 
 
 def idle_page(runtime: HqRuntime, token: str, *, device_id: str, cursor: str | None) -> dict[str, Any] | None:
-    """The empty page for an up-to-date cursor, or None when anything else may be the answer."""
+    """The empty page for an up-to-date cursor, or None when anything else may be the answer (or the
+    database did not answer at once). Runs on the event loop: no other I/O here."""
     if cursor is None:
         return None
     try:
@@ -83,7 +85,7 @@ def idle_page(runtime: HqRuntime, token: str, *, device_id: str, cursor: str | N
     if parsed.epoch != runtime.facts.epoch:
         return None
     home = store_scope(parsed.store_id)  # checked against the device's own store below
-    rows = runtime.db.fetch(
+    rows = runtime.db.fetch_inline(
         IDLE_CHECK, {"token_hash": hash_secret(token), "global_scope": GLOBAL, "home_scope": home}
     )
     if not rows:

@@ -30,7 +30,7 @@ def _idle(hq: Hq) -> DeviceClient:
 def test_an_idle_pull_is_one_statement(hq: Hq, monkeypatch: pytest.MonkeyPatch) -> None:
     """Catches the idle pull going back to a transaction of several statements (four round trips on
     PostgreSQL where one does): the budget of DESIGN.md §7 rests on it. Statements are counted both
-    through SQLAlchemy and through `HqDatabase.fetch`, which goes to the driver directly."""
+    through SQLAlchemy and through `HqDatabase.fetch_inline`, which goes to the driver directly."""
     device = _idle(hq)
     db = hq.runtime.db
     statements: list[str] = []
@@ -39,11 +39,11 @@ def test_an_idle_pull_is_one_statement(hq: Hq, monkeypatch: pytest.MonkeyPatch) 
         if not statement.startswith("BEGIN"):  # SQLite's own BEGIN DEFERRED; PostgreSQL sends none here
             statements.append(statement)
 
-    def fetch(lookup: Lookup, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    def fetch_inline(lookup: Lookup, params: dict[str, Any]) -> list[tuple[Any, ...]] | None:
         statements.append(lookup.compiled(db.engine)[0])
-        return HqDatabase.fetch(db, lookup, params)
+        return HqDatabase.fetch_inline(db, lookup, params)
 
-    monkeypatch.setattr(db, "fetch", fetch)
+    monkeypatch.setattr(db, "fetch_inline", fetch_inline)
     event.listen(db.engine, "before_cursor_execute", capture)
     try:
         body = device.pull(device.cursor).json()
@@ -92,3 +92,22 @@ def test_an_idle_pull_reports_a_rejected_push(hq: Hq) -> None:
     assert result["status"] == "rejected"
     body = device.pull(device.cursor).json()
     assert body["changes"] == [] and body["last_mutation_id"] == 1
+
+
+def test_an_idle_pull_is_answered_when_the_event_loop_lookup_fails(
+    hq: Hq, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Catches an error of the event loop's own connection reaching the till as a 500: the pull goes
+    the threadpool way instead (shown to fail without the except clause in fetch_inline)."""
+    device = _idle(hq)
+    real = HqDatabase._fetch
+
+    def failing(db: HqDatabase, engine: Any, lookup: Lookup, params: dict[str, Any]) -> Any:
+        if engine is not db.engine:
+            raise engine.dialect.loaded_dbapi.OperationalError("server closed the connection")
+        return real(db, engine, lookup, params)
+
+    monkeypatch.setattr(HqDatabase, "_fetch", failing)
+    answer = device.pull(device.cursor)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["changes"] == [] and answer.json()["cursor"] == device.cursor
