@@ -57,8 +57,9 @@ class Settings:
     # A signed member code presented with a bind is still proof of presence this long after it expired
     # (the bind may have been made offline and pushed later).
     code_offline_grace_s: int = 3 * 24 * 3600
-    # Connections per worker (plus half as many again at peaks): workers × 12 must stay under the
-    # PostgreSQL server's max_connections.
+    # Connections per worker (plus half as many again at peaks, plus the one the idle pull keeps on the
+    # event loop): workers × (1.5 × pool + 1), 13 per worker by default, must stay under the PostgreSQL
+    # server's max_connections.
     db_pool_size: int = 8
     clock: Clock = field(default=utc_now, compare=False)
 
