@@ -15,6 +15,7 @@ the process SIGKILLs itself (a power cut):
 
 from __future__ import annotations
 
+import inspect
 import os
 import signal
 import sys
@@ -28,13 +29,14 @@ from hq.config import Settings
 
 
 def _dying(real: Any, *, die_at: int, split: bool) -> Any:
-    def run_handler(
-        session: Any, runtime: Any, device_id: str, store_id: str, mutation: Any, changes: Any
-    ) -> Any:
-        result = real(session, runtime, device_id, store_id, mutation, changes)
-        if mutation.id == die_at:
+    signature = inspect.signature(real)  # by parameter name, so the control survives signature changes
+
+    def run_handler(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(*args, **kwargs).arguments
+        result = real(*args, **kwargs)
+        if bound["mutation"].id == die_at:
             if split:
-                session.commit()  # the effect alone: the ack was moved out of its transaction
+                bound["session"].commit()  # the effect alone: the ack was moved out of its transaction
             os.kill(os.getpid(), signal.SIGKILL)
         return result
 
