@@ -76,9 +76,9 @@ def start_hq(
         if process.poll() is not None:
             raise RuntimeError(f"HQ exited with {process.returncode}")
         try:
-            if requests.get(url + "/v1/health", timeout=1).status_code == 200:
+            if requests.get(url + "/v1/health", timeout=5).status_code == 200:
                 return process, url
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or slow on a busy machine
             time.sleep(0.1)
     process.kill()
     raise RuntimeError("HQ did not answer /v1/health within 30 s")
