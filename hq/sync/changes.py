@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from hq.db.models import ChangeIndex, Counter
@@ -80,13 +80,17 @@ class VersionAllocator(Protocol):
     def marks(self, session: Session, scopes: list[str]) -> dict[str, ScopeMark]: ...
 
 
+_counters = cast(Table, Counter.__table__)
+
+
 class CounterAllocator:
     def allocate(self, session: Session, scope: str, count: int) -> list[int]:
+        # On the table, not the mapped class: an ORM-enabled UPDATE costs several times the CPU (profiled).
         bump = (
-            update(Counter)
-            .where(Counter.scope == scope)
-            .values(version=Counter.version + count)
-            .returning(Counter.version)
+            update(_counters)
+            .where(_counters.c.scope == scope)
+            .values(version=_counters.c.version + count)
+            .returning(_counters.c.version)
         )
         last = session.execute(bump).scalar_one_or_none()
         if last is None:  # first write of a scope nobody created (a store made by an older release)

@@ -10,9 +10,11 @@ mutation's transaction: lock the device row (PostgreSQL `FOR UPDATE`; SQLite's w
   fingerprint (`sha256`, fixed when the mutation was made) and HQ's hash of the arguments received —
   else `idempotency_payload_mismatch` (422);
 - id > `last_mutation_id` + 1 → `mutation_gap` (409) with the expected id;
-- id = `last_mutation_id` + 1 → run the handler inside a savepoint; a `Rejected` rolls the handler's
-  writes back and stores the rejection. Then, in the same transaction: the result row, the device's
-  new `last_mutation_id`, and the versions of every change (hq/sync/changes.py). Commit.
+- id = `last_mutation_id` + 1 → run the handler. Then, in the same transaction: the result row, the
+  device's new `last_mutation_id`, and the versions of every change (hq/sync/changes.py). Commit. A
+  `Rejected` from the handler rolls the whole transaction back, and a second transaction takes the
+  same steps with the rejection as the result (no savepoint: two round trips saved on every mutation
+  that applies, for a second transaction on the rare one that is refused).
 
 So the effect, the acknowledgement and the stored answer are committed together or not at all: a
 response lost on the way back is answered again, identically, from `mutation_results`; two concurrent
@@ -29,18 +31,20 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, Table, bindparam, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from app.sync.protocol import REJECTED, MutationResult, payload_sha256
 from hq.db.errors import is_transient
-from hq.db.models import Device, Guide, MutationResultRow
+from hq.db.models import Device, Guide, MutationResultRow, PolicyRevision
 from hq.runtime import HqRuntime
+from hq.services.policy import POLICY_FIELDS, Policy
 from hq.sync.changes import ChangeSet, record
 from hq.sync.handlers import HANDLERS
-from hq.sync.handlers.base import Context, Rejected
+from hq.sync.handlers.base import ActingGuide, Context, Rejected
 
 log = logging.getLogger("hq.push")
 T = TypeVar("T")
@@ -159,15 +163,56 @@ def _retrying(mutation_id: int, attempt: Callable[[], T]) -> T:
     raise TransientFailure(mutation_id)
 
 
+_d, _g, _r, _p = (cast(Table, m.__table__) for m in (Device, Guide, MutationResultRow, PolicyRevision))
+_POLICY = (
+    select(_p.c.revision, *(_p.c[name] for name in POLICY_FIELDS))
+    .order_by(_p.c.revision.desc())
+    .limit(1)
+    .subquery("policy")
+)
+# The device row, locked, with the acting guide and the policy in force: one round trip, where these
+# were three. Core columns, not ORM entities: the ORM's load and flush machinery was most of a push's
+# CPU (profiled under benchmarks/hq_load.py).
+_LOCK_DEVICE = (
+    select(
+        _d.c.store_id,
+        _d.c.status,
+        _d.c.last_mutation_id,
+        _g.c.id.label("guide_id"),
+        _g.c.store_id.label("guide_store_id"),
+        _g.c.role,
+        _g.c.active,
+        *_POLICY.c,
+    )
+    .select_from(_d.outerjoin(_g, _g.c.id == bindparam("guide_id")).outerjoin(_POLICY, true()))
+    .where(_d.c.id == bindparam("device_id"))
+    .with_for_update(of=_d)
+)
+
+
+class _Undone(Exception):
+    """The handler refused: its transaction is rolled back and `result` is stored in a fresh one."""
+
+    def __init__(self, result: MutationResult) -> None:
+        super().__init__(result.code)
+        self.result = result
+
+
 def _apply_one(runtime: HqRuntime, device_id: str, mutation: IncomingMutation) -> tuple[dict[str, Any], int]:
+    # No savepoint around the handler (two round trips on every mutation): a refusal, rare, rolls the
+    # whole transaction back instead, and the rejection is stored by a second one that locks and checks
+    # the device row again, so a concurrent delivery in between is still answered as a replay.
+    try:
+        return _apply(runtime, device_id, mutation, None)
+    except _Undone as undone:
+        return _apply(runtime, device_id, mutation, undone.result)
+
+
+def _apply(
+    runtime: HqRuntime, device_id: str, mutation: IncomingMutation, rejection: MutationResult | None
+) -> tuple[dict[str, Any], int]:
     with runtime.db.write() as session:
-        # The acting guide comes with the locked device row: one round trip fewer per mutation.
-        device = session.execute(
-            select(Device.store_id, Device.status, Device.last_mutation_id, Guide)
-            .outerjoin(Guide, Guide.id == mutation.guide_id)
-            .where(Device.id == device_id)
-            .with_for_update(of=Device)
-        ).one()
+        device = session.execute(_LOCK_DEVICE, {"device_id": device_id, "guide_id": mutation.guide_id}).one()
         if device.status != "active":
             raise DeviceRevoked()
         last = int(device.last_mutation_id)
@@ -176,24 +221,24 @@ def _apply_one(runtime: HqRuntime, device_id: str, mutation: IncomingMutation) -
         if mutation.id != last + 1:
             raise PushGap(last + 1)
         now = runtime.now()
-        computed = payload_sha256(mutation.name, mutation.args)
         changes = ChangeSet()
-        result = _run_handler(session, runtime, device_id, device.store_id, device.Guide, mutation, changes)
-        session.add(
-            MutationResultRow(
-                device_id=device_id,
-                mutation_id=mutation.id,
-                name=mutation.name[:40],
-                payload_sha256=mutation.sha256[:64],
-                args_sha256=computed,
-                status=result.status,
-                result=result.to_wire(),
-                guide_id=mutation.guide_id[:36] or None,
-                client_time=mutation.client_time[:40] or None,
-                applied_at=now,
-            )
+        result = rejection or _run_handler(session, runtime, device_id, device, mutation, changes, now)
+        session.execute(
+            insert(_r),
+            {
+                "device_id": device_id,
+                "mutation_id": mutation.id,
+                "name": mutation.name[:40],
+                "payload_sha256": mutation.sha256[:64],
+                "args_sha256": payload_sha256(mutation.name, mutation.args),
+                "status": result.status,
+                "result": result.to_wire(),
+                "guide_id": mutation.guide_id[:36] or None,
+                "client_time": mutation.client_time[:40] or None,
+                "applied_at": now,
+            },
         )
-        session.execute(update(Device).where(Device.id == device_id).values(last_mutation_id=mutation.id))
+        session.execute(update(_d).where(_d.c.id == device_id).values(last_mutation_id=mutation.id))
         record(session, changes, now=now)
         return result.to_wire(), mutation.id
 
@@ -206,46 +251,54 @@ def _replay(session: Any, device_id: str, mutation: IncomingMutation) -> dict[st
     return _check_replay(stored, mutation)
 
 
+def _policy(device: Row[Any]) -> Policy:
+    if device.revision is None:  # no revision written yet: the defaults
+        return Policy(revision=0)
+    return Policy(revision=device.revision, **{name: device._mapping[name] for name in POLICY_FIELDS})
+
+
 def _run_handler(
     session: Any,
     runtime: HqRuntime,
     device_id: str,
-    store_id: str,
-    guide: Guide | None,
+    device: Row[Any],
     mutation: IncomingMutation,
     changes: ChangeSet,
+    now: datetime,
 ) -> MutationResult:
+    """The handler's result; raises `_Undone` when it refused after it may have written."""
+
     def rejected(code: str, **details: Any) -> MutationResult:
         return MutationResult(mutation.id, REJECTED, code, details)
 
     handler = HANDLERS.get(mutation.name)
     if handler is None:
         return rejected("unknown_mutation")
-    if guide is None or guide.store_id != store_id:
+    if device.guide_id is None or device.guide_store_id != device.store_id:
         return rejected("unknown_guide")
     ctx = Context(
         session=session,
         device_id=device_id,
-        store_id=store_id,
-        guide=guide,
+        store_id=device.store_id,
+        guide=ActingGuide(device.guide_id, device.guide_store_id, device.role, bool(device.active)),
         mutation_id=mutation.id,
         name=mutation.name,
         args=mutation.args,
         client_time=mutation.client_time,
-        now=runtime.now(),
+        now=now,
         changes=changes,
         settings=runtime.settings,
+        policy=_policy(device),
     )
     try:
-        with session.begin_nested():
-            return handler(ctx)
+        result = handler(ctx)
+        session.flush()  # what the handler left pending fails here, as its own failure, not later
+        return result
     except Rejected as exc:
-        changes.clear()
-        return rejected(exc.code, **exc.details)
+        raise _Undone(rejected(exc.code, **exc.details)) from exc
     except IntegrityError as exc:
         if is_transient(exc):
             raise
         # A race the handler did not foresee: acknowledge it as rejected rather than block the queue.
         log.warning("integrity error in %s for device %s: %s", mutation.name, device_id, exc.orig)
-        changes.clear()
-        return rejected("conflict")
+        raise _Undone(rejected("conflict")) from exc

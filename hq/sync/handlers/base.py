@@ -1,5 +1,5 @@
 """What every mutation handler gets and uses: the context (session, device, the token's store, the acting
-guide, HQ's now, the change set), typed argument readers, and the store checks.
+guide, the policy in force, HQ's now, the change set), typed argument readers, and the store checks.
 
 A handler either returns a `MutationResult` (applied / merged, or rejected with side effects such as a
 binding conflict record) or raises `Rejected` — then everything it wrote is rolled back and only the
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.sync.protocol import APPLIED, MERGED, REJECTED, MutationResult
 from hq.config import Settings
 from hq.db.models import Guide, Member, TaskItem
-from hq.services.policy import Policy, current_policy
+from hq.services.policy import Policy
 from hq.sync.changes import ChangeSet
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,35}")
@@ -37,12 +37,22 @@ class Rejected(Exception):
         self.details = details
 
 
+@dataclass(frozen=True)
+class ActingGuide:
+    """The guide a mutation is made by, as read with the locked device row."""
+
+    id: str
+    store_id: str
+    role: str
+    active: bool
+
+
 @dataclass
 class Context:
     session: Session
     device_id: str
     store_id: str
-    guide: Guide
+    guide: ActingGuide
     mutation_id: int
     name: str
     args: dict[str, Any]
@@ -50,13 +60,7 @@ class Context:
     now: datetime
     changes: ChangeSet
     settings: Settings
-    _policy: Policy | None = None
-
-    @property
-    def policy(self) -> Policy:
-        if self._policy is None:
-            self._policy = current_policy(self.session)
-        return self._policy
+    policy: Policy  # in force when the device row was locked: read with it, in the same round trip
 
     # ------------------------------------------------------------ results
 

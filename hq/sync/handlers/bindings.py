@@ -13,37 +13,54 @@
 
 Binding a member of another store needs the shopper's signed member code (proof of presence); without
 it such a member is indistinguishable from one that does not exist.
+
+The hot path is a bind of a member nobody holds: one read of the member, then the insert itself
+(`ON CONFLICT DO NOTHING … RETURNING`, no savepoint). Only when the insert did nothing are the binding
+id and the member's active binding read to find out why. Core statements on the tables throughout:
+the ORM's loads and flushes cost several times their SQL (profiled under benchmarks/hq_load.py).
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row, Table, insert, select, update
 
 from app.sync.protocol import MutationResult
 from hq.clock import iso
 from hq.db.models import Binding, BindingConflict, Guide, Member, Store
-from hq.db.upsert import rowcount
+from hq.db.upsert import dialect_insert, rowcount
 from hq.services.qrkeys import CodeRejected, verify_member_code
 from hq.sync.changes import store_scope
-from hq.sync.handlers.base import Context, Rejected
+from hq.sync.handlers.base import ActingGuide, Context, Rejected
 from hq.sync.scopes import conflict_scopes
 
 TRANSFER_REASONS = frozenset({"manager_approved", "protection_lapsed", "departure"})
 MAX_CODE = 512
 
+_b, _bc, _g, _m, _s = (cast(Table, m.__table__) for m in (Binding, BindingConflict, Guide, Member, Store))
+AnyRow = Row[*tuple[Any, ...]]  # a Core row of any columns
+_BINDING = select(_b.c.id, _b.c.member_id, _b.c.guide_id, _b.c.store_id, _b.c.protected_until)
 
-def active_binding(ctx: Context, member_id: str) -> Binding | None:
-    return ctx.session.scalar(select(Binding).where(Binding.member_id == member_id, Binding.active.is_(True)))
+
+def active_binding(ctx: Context, member_id: str) -> AnyRow | None:
+    return ctx.session.execute(_BINDING.where(_b.c.member_id == member_id, _b.c.active.is_(True))).first()
 
 
-def _member_for_bind(ctx: Context, member_id: str) -> Member:
+def _binding(ctx: Context, binding_id: str) -> AnyRow | None:
+    return ctx.session.execute(_BINDING.where(_b.c.id == binding_id)).first()
+
+
+def _member(ctx: Context, member_id: str) -> AnyRow | None:
+    return ctx.session.execute(select(_m.c.id, _m.c.store_id).where(_m.c.id == member_id)).first()
+
+
+def _member_for_bind(ctx: Context, member_id: str) -> AnyRow:
     """The member, if this store may bind it: its own member, or another store's member whose signed
     code the shopper showed here."""
-    member = ctx.session.get(Member, member_id)
+    member = _member(ctx, member_id)
     if member is not None and member.store_id == ctx.store_id:
         return member
     code = ctx.args.get("code")
@@ -69,69 +86,72 @@ def _member_for_bind(ctx: Context, member_id: str) -> Member:
 
 
 def _lose(
-    ctx: Context, member: Member, losing_binding_id: str, winner: Binding, *, code: str, **extra: object
+    ctx: Context, member: AnyRow, losing_binding_id: str, winner: AnyRow, *, code: str, **extra: object
 ) -> MutationResult:
     """Keep the losing bind as a conflict both stores see, and tell the device who won."""
-    winner_guide = ctx.session.get(Guide, winner.guide_id)
-    winner_store = ctx.session.get(Store, winner.store_id)
-    assert winner_guide is not None and winner_store is not None
-    conflict = BindingConflict(
-        id=str(uuid.uuid4()),
-        member_id=member.id,
-        member_store_id=member.store_id,
-        losing_binding_id=losing_binding_id,
-        losing_guide_id=ctx.guide.id,
-        losing_store_id=ctx.store_id,
-        winning_binding_id=winner.id,
-        winning_guide_id=winner_guide.id,
-        winning_store_id=winner_store.id,
-        winning_guide_name=winner_guide.name,
-        winning_store_name=winner_store.name,
-        mutation_name=ctx.name,
-        device_id=ctx.device_id,
-        mutation_id=ctx.mutation_id,
-        created_at=ctx.now,
-        resolved=False,
+    names = ctx.session.execute(
+        select(_g.c.name.label("guide"), _s.c.name.label("store"))
+        .select_from(_g.join(_s, _s.c.id == winner.store_id))
+        .where(_g.c.id == winner.guide_id)
+    ).one()
+    conflict_id = str(uuid.uuid4())
+    ctx.session.execute(
+        insert(_bc).values(
+            id=conflict_id,
+            member_id=member.id,
+            member_store_id=member.store_id,
+            losing_binding_id=losing_binding_id,
+            losing_guide_id=ctx.guide.id,
+            losing_store_id=ctx.store_id,
+            winning_binding_id=winner.id,
+            winning_guide_id=winner.guide_id,
+            winning_store_id=winner.store_id,
+            winning_guide_name=names.guide,
+            winning_store_name=names.store,
+            mutation_name=ctx.name,
+            device_id=ctx.device_id,
+            mutation_id=ctx.mutation_id,
+            created_at=ctx.now,
+            resolved=False,
+        )
     )
-    ctx.session.add(conflict)
-    ctx.session.flush()
     ctx.changes.put_all(
-        conflict_scopes(member.store_id, ctx.store_id, winner_store.id), "binding_conflict", conflict.id
+        conflict_scopes(member.store_id, ctx.store_id, winner.store_id), "binding_conflict", conflict_id
     )
     return ctx.rejected(
         code,
-        winner_guide_id=winner_guide.id,
-        winner_guide_name=winner_guide.name,
-        winner_store_id=winner_store.id,
-        winner_store_name=winner_store.name,
-        conflict_id=conflict.id,
+        winner_guide_id=winner.guide_id,
+        winner_guide_name=names.guide,
+        winner_store_id=winner.store_id,
+        winner_store_name=names.store,
+        conflict_id=conflict_id,
         **extra,
     )
 
 
 def _insert_binding(
-    ctx: Context, member: Member, binding_id: str, guide: Guide, replaces: str | None
+    ctx: Context, member: AnyRow, binding_id: str, guide: ActingGuide | Guide, replaces: str | None
 ) -> bool:
-    """Insert the new active binding; False if another active binding committed first."""
-    try:
-        with ctx.session.begin_nested():
-            ctx.session.add(
-                Binding(
-                    id=binding_id,
-                    member_id=member.id,
-                    guide_id=guide.id,
-                    store_id=guide.store_id,
-                    active=True,
-                    bound_at=ctx.now,
-                    protected_until=ctx.now + timedelta(days=ctx.policy.protection_days),
-                    replaces_binding_id=replaces,
-                    device_id=ctx.device_id,
-                )
-            )
-            ctx.session.flush()
-    except IntegrityError:
-        if ctx.session.get(Binding, binding_id) is not None:
-            raise Rejected("duplicate_id", field="binding_id") from None
+    """Insert the new active binding; False if it was not: an active binding of the member committed
+    first (the partial unique index decides; PostgreSQL waits for an uncommitted one to end), or the
+    binding id is taken. `ON CONFLICT DO NOTHING`, where a failed insert would need a savepoint."""
+    inserted = ctx.session.execute(
+        dialect_insert(ctx.session, _b)
+        .values(
+            id=binding_id,
+            member_id=member.id,
+            guide_id=guide.id,
+            store_id=guide.store_id,
+            active=True,
+            bound_at=ctx.now,
+            protected_until=ctx.now + timedelta(days=ctx.policy.protection_days),
+            replaces_binding_id=replaces,
+            device_id=ctx.device_id,
+        )
+        .on_conflict_do_nothing()  # type: ignore[attr-defined]
+        .returning(_b.c.id)
+    ).first()
+    if inserted is None:
         return False
     ctx.changes.put(store_scope(member.store_id), "binding", binding_id)
     return True
@@ -139,7 +159,7 @@ def _insert_binding(
 
 def _already(ctx: Context, binding_id: str, member_id: str, guide_id: str) -> MutationResult | None:
     """A binding id seen before: the same bind again is merged, anything else is a client bug."""
-    prior = ctx.session.get(Binding, binding_id)
+    prior = _binding(ctx, binding_id)
     if prior is None:
         return None
     if prior.member_id == member_id and prior.guide_id == guide_id:
@@ -152,20 +172,22 @@ def binding_create(ctx: Context) -> MutationResult:
     member = _member_for_bind(ctx, member_id)
     if not ctx.guide.active:
         raise Rejected("guide_inactive")
-    seen = _already(ctx, binding_id, member_id, ctx.guide.id)
-    if seen is not None:
-        return seen
     for _attempt in range(3):
-        current = active_binding(ctx, member_id)
-        if current is not None:
-            if current.guide_id == ctx.guide.id:
-                return ctx.merged(binding_id=current.id)
-            return _lose(ctx, member, binding_id, current, code="member_already_bound")
+        # Insert first: it succeeds exactly when the id is new and nobody holds the member, the answer
+        # the reads below would have given; they run only when it did nothing.
         if _insert_binding(ctx, member, binding_id, ctx.guide, None):
             return ctx.applied(
                 binding_id=binding_id,
                 protected_until=iso(ctx.now + timedelta(days=ctx.policy.protection_days)),
             )
+        seen = _already(ctx, binding_id, member_id, ctx.guide.id)
+        if seen is not None:
+            return seen
+        current = active_binding(ctx, member_id)
+        if current is not None:
+            if current.guide_id == ctx.guide.id:
+                return ctx.merged(binding_id=current.id)
+            return _lose(ctx, member, binding_id, current, code="member_already_bound")
     raise Rejected("binding_contended")  # three rounds of winners ending at once: give the guide an answer
 
 
@@ -175,8 +197,8 @@ def binding_transfer(ctx: Context) -> MutationResult:
     reason = ctx.choice_arg("reason", TRANSFER_REASONS)
     approved_by = ctx.id_arg("approved_by", required=False)
     to_guide = ctx.store_guide(to_guide_id)
-    member = ctx.session.get(Member, member_id)
-    replaced = ctx.session.get(Binding, from_id)
+    member = _member(ctx, member_id)
+    replaced = _binding(ctx, from_id)
     if member is None or (
         member.store_id != ctx.store_id and (replaced is None or replaced.store_id != ctx.store_id)
     ):
@@ -210,8 +232,8 @@ def binding_transfer(ctx: Context) -> MutationResult:
             ctx, member, binding_id, current, code="protected", protected_until=iso(current.protected_until)
         )
     ended = ctx.session.execute(
-        update(Binding)
-        .where(Binding.id == from_id, Binding.active.is_(True))
+        update(_b)
+        .where(_b.c.id == from_id, _b.c.active.is_(True))
         .values(active=False, ended_at=ctx.now, ended_reason=reason)
     )
     if rowcount(ended) != 1:  # ended by a concurrent transfer that committed first
@@ -228,8 +250,8 @@ def binding_transfer(ctx: Context) -> MutationResult:
 def binding_end(ctx: Context) -> MutationResult:
     binding_id, member_id = ctx.req_id("binding_id"), ctx.req_id("member_id")
     reason = ctx.text_arg("reason", max_len=32)
-    binding = ctx.session.get(Binding, binding_id)
-    member = ctx.session.get(Member, member_id)
+    binding = _binding(ctx, binding_id)
+    member = _member(ctx, member_id)
     if binding is None or member is None or binding.member_id != member_id:
         raise Rejected("unknown_binding")
     if binding.store_id != ctx.store_id and member.store_id != ctx.store_id:
@@ -237,8 +259,8 @@ def binding_end(ctx: Context) -> MutationResult:
     if binding.guide_id != ctx.guide.id and ctx.guide.role != "manager":
         raise Rejected("manager_required")
     ended = ctx.session.execute(
-        update(Binding)
-        .where(Binding.id == binding_id, Binding.active.is_(True))
+        update(_b)
+        .where(_b.c.id == binding_id, _b.c.active.is_(True))
         .values(active=False, ended_at=ctx.now, ended_reason=reason)
     )
     if rowcount(ended) != 1:
