@@ -48,12 +48,12 @@ from hq.services.devices import ACTIVE, DeviceAuth
 from hq.sync import changes as versions
 from hq.sync.changes import GLOBAL, PUT, REMOVE, store_scope
 from hq.sync.cursor import Cursor, CursorInvalid, decode_cursor, encode_cursor
-from hq.sync.payloads import PARENTS, load_payloads
+from hq.sync.payloads import PARENTS, Data, load_payloads
 
 log = logging.getLogger("hq.pull")
 
 Change = dict[str, Any]
-IndexRow = Row[Any]
+IndexRow = Row[*tuple[Any, ...]]  # (entity_type, entity_id, version, op) of a change_index row
 
 
 # The device by its token hash, with both scopes' counters: one statement, so one snapshot.
@@ -173,11 +173,26 @@ def _clear_reset_request(runtime: HqRuntime, device_id: str) -> None:
         session.execute(update(Device).where(Device.id == device_id).values(reset_requested=False))
 
 
-def _index_query(scope: str, fresh: bool) -> Any:
-    query = select(ChangeIndex.entity_type, ChangeIndex.entity_id, ChangeIndex.version, ChangeIndex.op).where(
-        ChangeIndex.scope == scope
+change_index = ChangeIndex.__table__
+# The latest change of some entities of one type (parents a page references), by primary key: version
+# and op are checked in Python, so the primary key is the only index this offers the planner.
+LATEST = select(change_index.c.entity_id, change_index.c.version, change_index.c.op).where(
+    change_index.c.scope == bindparam("scope"),
+    change_index.c.entity_type == bindparam("entity_type"),
+    change_index.c.entity_id.in_(bindparam("ids", expanding=True)),
+)
+
+
+def _slice(scope: str, *, after: int, upto: int, fresh: bool) -> Any:
+    """Index rows of a scope's versions in (after, upto] in page order, as (entity_type, entity_id,
+    version, op) tuples. A first sync leaves removes out: an empty replica has nothing to remove."""
+    c = change_index.c
+    query = (
+        select(c.entity_type, c.entity_id, c.version, c.op)
+        .where(c.scope == scope, c.version > after, c.version <= upto)
+        .order_by(c.version, c.entity_type, c.entity_id)
     )
-    return query.where(ChangeIndex.op == PUT) if fresh else query
+    return query.where(c.op == PUT) if fresh else query
 
 
 def _scan(
@@ -185,29 +200,17 @@ def _scan(
 ) -> tuple[list[IndexRow], int, bool]:
     """Rows of whole versions in (after, upto], at most `budget` of them unless the first version alone
     is larger and `may_exceed`. Returns the rows, the version reached, and whether more remain."""
-    query = (
-        _index_query(scope, fresh)
-        .where(ChangeIndex.version > after, ChangeIndex.version <= upto)
-        .order_by(ChangeIndex.version, ChangeIndex.entity_type, ChangeIndex.entity_id)
-        .limit(budget + 1)
-    )
-    rows = list(session.execute(query))
+    rows = list(session.execute(_slice(scope, after=after, upto=upto, fresh=fresh).limit(budget + 1)))
     if len(rows) <= budget:
         return rows, upto, False
-    cut = rows[budget].version  # the first version that does not fit (it may have begun inside the page)
-    whole = [r for r in rows[:budget] if r.version < cut]
+    cut = rows[budget][2]  # the first version that does not fit (it may have begun inside the page)
+    whole = [r for r in rows[:budget] if r[2] < cut]
     if whole:
-        return whole, whole[-1].version, True
+        return whole, whole[-1][2], True
     if not may_exceed:
         return [], after, True
-    first = rows[0].version
-    version_rows = list(
-        session.execute(
-            _index_query(scope, fresh)
-            .where(ChangeIndex.version == first)
-            .order_by(ChangeIndex.entity_type, ChangeIndex.entity_id)
-        )
-    )
+    first = rows[0][2]
+    version_rows = list(session.execute(_slice(scope, after=first - 1, upto=first, fresh=fresh)))
     return version_rows, first, first < upto
 
 
@@ -216,33 +219,23 @@ def _with_payloads(
 ) -> list[Change]:
     changes: list[Change] = []
     wanted: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for scope, row in taken:
-        if row.op == PUT:
-            wanted[(scope, row.entity_type)].append(row.entity_id)
-    loaded = _load(session, wanted, store_id)
-    for scope, row in taken:
-        if row.op == REMOVE:
-            changes.append({"t": row.entity_type, "id": row.entity_id, "op": REMOVE, "v": row.version})
+    for scope, (entity_type, entity_id, _version, op) in taken:
+        if op == PUT:
+            wanted[(scope, entity_type)].append(entity_id)
+    loaded = {
+        key: load_payloads(session, None if key[0] == GLOBAL else store_id, key[1], ids)
+        for key, ids in wanted.items()
+    }
+    for scope, (entity_type, entity_id, version, op) in taken:
+        if op == REMOVE:
+            changes.append({"t": entity_type, "id": entity_id, "op": REMOVE, "v": version})
             continue
-        data = loaded.get((scope, row.entity_type, row.entity_id))
+        data = loaded[(scope, entity_type)].get(entity_id)
         if data is None:
-            log.warning(
-                "change %s %s in %s has no servable row; left out", row.entity_type, row.entity_id, scope
-            )
+            log.warning("change %s %s in %s has no servable row; left out", entity_type, entity_id, scope)
             continue
-        changes.append({"t": row.entity_type, "id": row.entity_id, "op": PUT, "v": row.version, "data": data})
+        changes.append({"t": entity_type, "id": entity_id, "op": PUT, "v": version, "data": data})
     return _pull_parents_forward(session, changes, store_id=store_id, page_end=page_end) + changes
-
-
-def _load(
-    session: Session, wanted: dict[tuple[str, str], list[str]], store_id: str
-) -> dict[tuple[str, str, str], Any]:
-    loaded: dict[tuple[str, str, str], Any] = {}
-    for (scope, entity_type), ids in wanted.items():
-        served_to = None if scope == GLOBAL else store_id
-        for entity_id, data in load_payloads(session, served_to, entity_type, ids).items():
-            loaded[(scope, entity_type, entity_id)] = data
-    return loaded
 
 
 def _scope_of(entity_type: str, home: str) -> str:
@@ -258,43 +251,48 @@ def _pull_parents_forward(
 ) -> list[Change]:
     """Puts of parents that this page's rows reference but whose latest change comes after the page."""
     home = store_scope(store_id)
-    present = {(c["t"], c["id"]) for c in changes}
+    present: dict[str, set[str]] = defaultdict(set)
+    for change in changes:
+        present[change["t"]].add(change["id"])
     extra: list[Change] = []
     frontier = [c for c in changes if c["op"] == PUT]
     for _round in range(3):  # child → member → store is the deepest chain
-        need: dict[tuple[str, str], set[str]] = defaultdict(set)
+        children: dict[str, list[Data]] = defaultdict(list)
         for change in frontier:
-            for parent_type, field in PARENTS.get(change["t"], ()):
-                parent_id = change["data"].get(field)
-                if parent_id and (parent_type, parent_id) not in present:
-                    need[(_scope_of(parent_type, home), parent_type)].add(parent_id)
-        if not need:
-            break
+            children[change["t"]].append(change["data"])
+        need: dict[str, set[str]] = defaultdict(set)
+        for child_type, datas in children.items():
+            for parent_type, field in PARENTS.get(child_type, ()):
+                need[parent_type].update(d[field] for d in datas if d.get(field))
         frontier = []
-        for (scope, parent_type), ids in need.items():
-            later = session.execute(
-                select(ChangeIndex.entity_id, ChangeIndex.version).where(
-                    ChangeIndex.scope == scope,
-                    ChangeIndex.entity_type == parent_type,
-                    ChangeIndex.entity_id.in_(sorted(ids)),
-                    ChangeIndex.version > page_end[scope],
-                    ChangeIndex.op == PUT,
+        for parent_type, ids in need.items():
+            ids -= present[parent_type]
+            if not ids:
+                continue
+            scope = _scope_of(parent_type, home)
+            later = [
+                (entity_id, version)
+                for entity_id, version, op in session.execute(
+                    LATEST, {"scope": scope, "entity_type": parent_type, "ids": sorted(ids)}
                 )
-            ).all()
+                if version > page_end[scope] and op == PUT
+            ]
             if not later:
                 continue
             served_to = None if scope == GLOBAL else store_id
-            data = load_payloads(session, served_to, parent_type, [r.entity_id for r in later])
-            for r in later:
-                if r.entity_id in data:
+            data = load_payloads(session, served_to, parent_type, [entity_id for entity_id, _ in later])
+            for entity_id, version in later:
+                if entity_id in data:
                     change = {
                         "t": parent_type,
-                        "id": r.entity_id,
+                        "id": entity_id,
                         "op": PUT,
-                        "v": r.version,
-                        "data": data[r.entity_id],
+                        "v": version,
+                        "data": data[entity_id],
                     }
                     extra.append(change)
                     frontier.append(change)
-                    present.add((parent_type, r.entity_id))
+                    present[parent_type].add(entity_id)
+        if not frontier:
+            break
     return extra
