@@ -5,14 +5,20 @@ Each change names an entity type (`t`), an id, `put` with the entity's fields or
 are the replica's column names (DESIGN.md §5: clients ignore unknown fields). Members arrive with the
 phone in the clear over TLS and are stored encrypted with a blind index; the clear number never reaches
 the disk. A `remove` of a member purges it locally (PIPL: a member who left the store's scope).
+
+This is the hot loop of a first sync (a 100,000-member store is ~710 pages of 1,000 changes): a page
+goes from the decoded wire dicts straight to one parameter tuple per row and one driver-level
+executemany per type, with no object per change in between (docs/benchmarks-sync.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, inspect
@@ -63,6 +69,7 @@ _ORDER = [
     "store", "policy", "qr_key", "tag_group", "tag", "guide", "member", "member_code", "member_tag",
     "binding", "binding_conflict", "task_list", "task_item", "note",
 ]  # fmt: skip
+_PHONE_COLUMNS = ("phone_enc", "phone_index", "phone_masked")  # sealed here, never taken from the wire
 
 
 @dataclass(frozen=True)
@@ -73,141 +80,208 @@ class PageApplied:
 
 
 Convert = Callable[[Any], Any]
+Key = Callable[[str], tuple[Any, ...]]
 _SQLITE = sqlite.dialect()  # the replica is always SQLite: its bind processors give the stored form
+# HQ's own form of a time: `datetime.isoformat()` of an aware UTC value, with 0 or 6 fraction digits.
+_HQ_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{6})?\+00:00")
 
 
-def _wire_converter(column: Any) -> Convert | None:
-    """Wire value -> Python value of the column: ISO text -> aware datetime, hex -> bytes; None: as is."""
+def _utc_text(processor: Convert) -> Convert:
+    """Wire time -> the text UtcDateTime stores ('YYYY-MM-DD HH:MM:SS.ffffff', UTC). HQ's own form is
+    re-cut as text once `fromisoformat` has checked it is a real time: the column's bind processor
+    (parse, convert to UTC, format) costs ~5 µs a value, 2–3 values a row. Any other form takes the
+    processor; both give the same text (tests/app/test_applier.py)."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, str) and _HQ_UTC.fullmatch(value):
+            datetime.fromisoformat(value)  # 2026-02-30 matches the pattern: ValueError here
+            return f"{value[:10]} {value[11:19]}{value[19:26] if len(value) == 32 else '.000000'}"
+        return processor(datetime.fromisoformat(value) if isinstance(value, str) else value)
+
+    return convert
+
+
+def _converter(column: Any) -> Convert | None:
+    """Wire value -> stored value of a column (None: stored as sent): the column type's own bind
+    processor for this dialect, after ISO text -> datetime and hex -> bytes."""
+    processor = column.type.dialect_impl(_SQLITE).bind_processor(_SQLITE)
     python_type = getattr(column.type, "impl", column.type).python_type
     if python_type is datetime:
-        return lambda v: datetime.fromisoformat(v) if isinstance(v, str) else v
+        return _utc_text(processor)
     if python_type is bytes:
-        return lambda v: bytes.fromhex(v) if isinstance(v, str) else v
-    return None
+        from_hex: Convert = lambda v: bytes.fromhex(v) if isinstance(v, str) else v  # noqa: E731
+        return from_hex if processor is None else lambda v: processor(from_hex(v))
+    return cast(Convert | None, processor)
 
 
-def _chain(first: Convert | None, then: Convert | None) -> Convert | None:
-    if first is None or then is None:
-        return first or then
-    return lambda v: None if v is None else then(first(v))
+def _member_tag_key(change_id: str) -> tuple[str, str]:
+    member_id, _, tag_id = change_id.partition(":")
+    return member_id, tag_id
+
+
+def _key_of(t: str) -> Key:
+    """The primary key values of an entity from its change id (the id is authoritative, not the data)."""
+    if t == "member_tag":
+        return _member_tag_key
+    if t == "policy":
+        return lambda i: (int(i),)
+    return lambda i: (i,)
 
 
 @dataclass(frozen=True)
 class _Target:
-    """How the puts of one entity type are written: its table, key columns, and per column the whole
-    conversion from the wire value to what the driver stores (wire converter, then the column type's own
-    bind processor, so the stored text is exactly what SQLAlchemy would write)."""
+    """How one entity type is written: its table, key columns in key order, per column the conversion
+    from the wire value to what the driver stores, and what an insert gives a column a put did not name
+    (the models' defaults, already in stored form)."""
 
-    table: Table
+    table: str
     keys: tuple[str, ...]
+    key_of: Key
     convert: dict[str, Convert | None]
-    defaults: dict[str, Any]  # what an insert gives a column the put did not name (the models' defaults)
+    defaults: dict[str, Any]
+    versioned: bool
+    sealed: bool  # members: `phone` on the wire, three sealed columns at rest
 
 
 @cache
 def _target(t: str) -> _Target:
     model = ENTITY_MODELS[t]
     table = cast(Table, model.__table__)
-    convert = {
-        c.key: _chain(_wire_converter(c), c.type.bind_processor(_SQLITE)) for c in inspect(model).columns
-    }
-    defaults = {
-        c.key: c.default.arg
-        for c in inspect(model).columns
-        if isinstance(c.default, ScalarElementColumnDefault)
-    }
-    return _Target(table, tuple(c.name for c in table.primary_key), convert, defaults)
+    columns = list(inspect(model).columns)
+    convert = {c.key: _converter(c) for c in columns}
+    defaults = {}
+    for c in columns:
+        if isinstance(c.default, ScalarElementColumnDefault):
+            f = convert[c.key]
+            defaults[c.key] = c.default.arg if f is None else f(c.default.arg)
+    keys = tuple(c.name for c in table.primary_key)
+    return _Target(table.name, keys, _key_of(t), convert, defaults, "version" in convert, t == "member")
 
 
-def _row(t: str, change: Change, cipher: PhoneCipher, target: _Target) -> dict[str, Any]:
-    """The replica row of a put: known fields only (HQ may add fields before clients know them), the phone
-    sealed, the change's version, and the key taken from the change id."""
-    data = change.data or {}
-    if t == "member":
-        data = dict(data)
-        phone = data.pop("phone", None)
-        data["phone_enc"] = cipher.encrypt(phone) if phone else None
-        data["phone_index"] = cipher.blind_index(phone) if phone else None
-        data["phone_masked"] = mask_phone(phone) if phone else None
-    row = {k: v for k, v in data.items() if k in target.convert}
-    if "version" in target.convert:
-        row["version"] = change.v
-    row.update(_key(t, change))
-    return row
+@dataclass(frozen=True)
+class _Shape:
+    """The puts of one type whose data name the same fields: the columns they write, in parameter order
+    (named fields, sealed phone, version, key, then defaults for the insert), and the named fields that
+    are real columns of the replica."""
+
+    fields: tuple[str, ...]
+    converters: tuple[tuple[int, Convert], ...]
+    phone: bool
+    columns: tuple[str, ...]
+    fill: tuple[Any, ...]
 
 
-def _key(t: str, change: Change) -> dict[str, Any]:
-    if t == "member_tag":
-        member_id, _, tag_id = change.id.partition(":")
-        return {"member_id": member_id, "tag_id": tag_id}
-    if t == "member_code":
-        return {"code": change.id}
-    if t == "qr_key":
-        return {"key_id": change.id}
-    if t == "policy":
-        return {"id": int(change.id)}
-    return {"id": change.id}
+@cache
+def _shape(t: str, named: tuple[str, ...]) -> _Shape:
+    target = _target(t)
+    skip = {*target.keys, "version", *(_PHONE_COLUMNS if target.sealed else ())}
+    fields = tuple(f for f in named if f in target.convert and f not in skip)
+    converters = tuple((i, f) for i, name in enumerate(fields) if (f := target.convert[name]) is not None)
+    phone = target.sealed and "phone" in named
+    columns = (*fields, *(_PHONE_COLUMNS if phone else ()), *(("version",) if target.versioned else ()))
+    columns += target.keys
+    unnamed = tuple(c for c in target.defaults if c not in columns)
+    return _Shape(fields, converters, phone, columns + unnamed, tuple(target.defaults[c] for c in unnamed))
 
 
-def _stored(convert: Convert | None, value: Any) -> Any:
-    return value if convert is None else convert(value)
+def _params(
+    t: str, shape: _Shape, puts: list[Mapping[str, Any]], cipher: PhoneCipher
+) -> list[tuple[Any, ...]]:
+    """One parameter tuple per put, in `shape.columns` order."""
+    key_of = _target(t).key_of
+    n = len(shape.fields)
+    get: Callable[[Mapping[str, Any]], tuple[Any, ...]] = (
+        itemgetter(*shape.fields) if n > 1 else (lambda d: (d[shape.fields[0]],)) if n else (lambda _d: ())
+    )
+    versioned = _target(t).versioned
+    params = []
+    for put in puts:
+        data = put["data"]
+        row = get(data)
+        if shape.converters:
+            values = list(row)
+            for i, f in shape.converters:
+                if values[i] is not None:
+                    values[i] = f(values[i])
+            row = tuple(values)
+        if shape.phone:
+            phone = data["phone"]
+            sealed = (cipher.encrypt(phone), cipher.blind_index(phone), mask_phone(phone)) if phone else None
+            row += sealed or (None, None, None)
+        if versioned:
+            row += (int(put["v"]),)
+        params.append(row + key_of(put["id"]) + shape.fill)
+    return params
 
 
-def _upsert(session: Session, target: _Target, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+def _upsert(session: Session, t: str, shape: _Shape, params: list[tuple[Any, ...]]) -> None:
     """One executemany upsert of rows that share a column set; a put updates only the columns it names.
     Driver-level, in the session's transaction: the ORM statement per row this replaced spent ~2 ms of
     Python per row building and caching statements (PERF-NOTES: raw executemany is the ingest floor), and
     rows go in primary-key order, which PERF-NOTES measured ~28 % faster."""
-    converters = [target.convert[c] for c in columns]
-    unnamed = [c for c in target.defaults if c not in columns]
-    fill = tuple(_stored(target.convert[c], target.defaults[c]) for c in unnamed)
-    params = [
-        tuple(row[c] if f is None else f(row[c]) for c, f in zip(columns, converters, strict=True)) + fill
-        for row in rows
-    ]
-    key_at = [columns.index(k) for k in target.keys]
-    params.sort(key=lambda p: [p[i] for i in key_at])
-    updates = [c for c in columns if c not in target.keys]  # an update leaves unnamed columns alone
+    target = _target(t)
+    named = shape.columns[: len(shape.columns) - len(shape.fill)]
+    at = named.index(target.keys[0])
+    params.sort(key=itemgetter(slice(at, at + len(target.keys))))
+    updates = [c for c in named if c not in target.keys]  # an update leaves unnamed columns alone
     on_conflict = (
         f"DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in updates)}" if updates else "DO NOTHING"
     )
-    inserted = [*columns, *unnamed]
     sql = (
-        f"INSERT INTO {target.table.name} ({', '.join(inserted)}) VALUES ({', '.join('?' * len(inserted))}) "
-        f"ON CONFLICT ({', '.join(target.keys)}) {on_conflict}"
+        f"INSERT INTO {target.table} ({', '.join(shape.columns)}) "
+        f"VALUES ({', '.join('?' * len(shape.columns))}) ON CONFLICT ({', '.join(target.keys)}) {on_conflict}"
     )
     session.connection().exec_driver_sql(sql, params)
 
 
-def apply_changes(session: Session, changes: Iterable[Change], *, cipher: PhoneCipher) -> PageApplied:
-    """Upsert puts and delete removes of one page. Writes in the caller's transaction; the caller commits
-    with the cursor."""
-    by_type: dict[str, list[Change]] = {}
-    for change in changes:
-        if change.t not in ENTITY_MODELS:
-            continue  # a newer HQ's entity type: ignored, like unknown fields
-        if change.op not in ("put", "remove"):
-            raise GuideDeskError("protocol_error", reason="bad_op", op=change.op)
-        by_type.setdefault(change.t, []).append(change)
-    puts = removes = 0
+def _delete(session: Session, t: str, keys: list[tuple[Any, ...]]) -> None:
+    """One executemany delete by primary key; foreign keys cascade (a member's tags, bindings, codes)."""
+    target = _target(t)
+    where = " AND ".join(f"{k} = ?" for k in target.keys)
+    session.connection().exec_driver_sql(f"DELETE FROM {target.table} WHERE {where}", keys)
+
+
+def apply_changes(
+    session: Session, changes: Iterable[Change | Mapping[str, Any]], *, cipher: PhoneCipher
+) -> PageApplied:
+    """Upsert puts and delete removes of one page. `changes` are `Change`s or, from the engine, the
+    page's change dicts as decoded from the wire. Writes in the caller's transaction; the caller commits
+    with the cursor. A malformed change raises `protocol_error` (the caller's transaction rolls back)."""
+    puts: dict[str, dict[tuple[str, ...], list[Mapping[str, Any]]]] = {}
+    removes: dict[str, list[tuple[Any, ...]]] = {}
+    writes: list[tuple[str, _Shape, list[tuple[Any, ...]]]] = []
+    t = None
+    try:  # everything read from the page is checked and converted before the first write
+        for change in changes:
+            wire = change.to_wire() if isinstance(change, Change) else change
+            t = wire["t"]
+            if t not in ENTITY_MODELS:
+                continue  # a newer HQ's entity type: ignored, like unknown fields
+            op = wire["op"]
+            if op == "put":
+                if wire.get("data") is None:
+                    wire = {**wire, "data": {}}
+                puts.setdefault(t, {}).setdefault(tuple(wire["data"]), []).append(wire)
+            elif op == "remove":
+                removes.setdefault(t, []).append(_target(t).key_of(wire["id"]))
+            else:
+                raise GuideDeskError("protocol_error", reason="bad_op", op=op)
+        for t in _ORDER:
+            for named, group in puts.get(t, {}).items():  # one shape per type from one HQ; more mid-upgrade
+                shape = _shape(t, named)
+                writes.append((t, shape, _params(t, shape, group, cipher)))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise GuideDeskError("protocol_error", reason="bad_change", t=t, error=repr(exc)) from exc
     for t in reversed(_ORDER):
-        gone = [c for c in by_type.get(t, []) if c.op == "remove"]
-        for change in gone:
-            model = ENTITY_MODELS[t]
-            key = _key(t, change)
-            session.execute(delete(model).where(*(getattr(model, k) == v for k, v in key.items())))
-        removes += len(gone)
-    for t in _ORDER:
-        target = _target(t)
-        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for change in by_type.get(t, []):
-            if change.op == "put":
-                row = _row(t, change, cipher, target)
-                shapes.setdefault(tuple(row), []).append(row)
-        for columns, rows in shapes.items():  # one shape per type from one HQ; more only mid-upgrade
-            _upsert(session, target, columns, rows)
-            puts += len(rows)
-    return PageApplied(puts=puts, removes=removes, touched_types=frozenset(by_type))
+        if t in removes:
+            _delete(session, t, removes[t])
+    for t, shape, params in writes:
+        _upsert(session, t, shape, params)
+    return PageApplied(
+        puts=sum(len(params) for _t, _s, params in writes),
+        removes=sum(len(keys) for keys in removes.values()),
+        touched_types=frozenset(puts) | frozenset(removes),
+    )
 
 
 def wipe_replica(session: Session) -> None:

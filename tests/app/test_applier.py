@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
 from app.db.models import Binding, Member, MemberTag, Outbox
@@ -96,3 +99,56 @@ def test_wiping_the_replica_keeps_the_outbox(ws, clock):
     with ws.db.read() as s:
         assert s.scalar(select(func.count()).select_from(Member)) == 0
         assert s.scalar(select(func.count()).select_from(Outbox)) == 1
+
+
+def _stored(ws, table: str, key: str) -> dict[str, object]:
+    """A replica row exactly as it is on disk (text, integers, blobs), read past SQLAlchemy's types."""
+    conn = ws.db.raw()
+    try:
+        conn.row_factory = sqlite3.Row
+        row = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (key,)).fetchone()
+        return dict(row)
+    finally:
+        conn.close()
+
+
+def test_a_put_stores_exactly_what_hq_sent_and_a_later_put_changes_only_what_it_names(ws):
+    """What a first sync writes is byte for byte what the app itself writes for the same values (times
+    as `YYYY-MM-DD HH:MM:SS.ffffff` UTC text — SQL compares times as text — booleans as 0/1), and a put
+    that does not name a field leaves that column alone, the sealed phone above all.
+
+    Shown to fail on the applier before commit "applier: rows straight from the wire dicts": it stored a
+    time sent without fractional seconds as `2026-11-01 02:00:00` (the app writes `…02:00:00.000000`,
+    which sorts after it), and a member put that did not name `phone` cleared the stored phone."""
+    page = _page()
+    binding = page[-1].data or {}
+    member = {k: v for k, v in (page[3].data or {}).items() if k != "phone"}
+    with ws.db.transaction() as s:
+        apply_changes(s, page, cipher=ws.cipher)
+        s.add(
+            Member(
+                id="m2", store_id="s1", card_no="8800000002", name="刘洋", stage="registered", level="金卡"
+            )
+        )
+        s.flush()  # the same binding written by the app's own models, under another id
+        s.add(Binding(id="b2", member_id="m1", guide_id="g1", store_id="s1", active=True, guide_name="李娜",
+                      bound_at=datetime(2026, 11, 1, 2, tzinfo=UTC),
+                      protected_until=datetime(2027, 1, 30, 2, 0, 0, 123456, tzinfo=UTC)))  # fmt: skip
+    moved = {**binding, "protected_until": "2027-01-30T10:00:00.123456+08:00"}  # not HQ's form: slow path
+    with ws.db.transaction() as s:
+        apply_changes(s, [Change("binding", "b1", "put", 7, moved)], cipher=ws.cipher)
+    pulled, written = _stored(ws, "bindings", "b1"), _stored(ws, "bindings", "b2")
+    assert pulled["bound_at"] == written["bound_at"] == "2026-11-01 02:00:00.000000"
+    assert pulled["protected_until"] == written["protected_until"] == "2027-01-30 02:00:00.123456"
+    assert {**pulled, "id": "b2", "version": 0} == written
+    assert pulled["version"] == 7
+
+    before = _stored(ws, "members", "m1")
+    with ws.db.transaction() as s:
+        apply_changes(s, [Change("member", "m1", "put", 8, {**member, "level": "钻石卡"})], cipher=ws.cipher)
+    after = _stored(ws, "members", "m1")
+    assert after == {**before, "level": "钻石卡", "version": 8}
+    assert ws.cipher.decrypt(after["phone_enc"]) == "13800001111"
+    written = _stored(ws, "members", "m2")
+    for column in ("is_paid", "online", "enrolled_at", "last_visit_at"):  # given on insert as the app does
+        assert before[column] == written[column], column
