@@ -226,8 +226,9 @@ TAGS = select(*TAG.columns).where(tags.c.id.in_(IDS))
 QR_KEYS = select(qr_keys.c.key_id, qr_keys.c.public_key, qr_keys.c.active).where(qr_keys.c.key_id.in_(IDS))
 
 
-def _rows(session: Session, query: Select[Any], ids: Iterable[str], **params: Any) -> Sequence[Any]:
-    return session.execute(query, {"ids": list(ids), **params}).all()
+def _rows(session: Session, query: Select[Any], ids: Iterable[str], **params: Any) -> list[tuple[Any, ...]]:
+    # plain tuples: zipping and unpacking them is cheaper than SQLAlchemy Rows (see hq/sync/pull.py)
+    return list(map(tuple, session.execute(query, {"ids": list(ids), **params}).all()))
 
 
 def _stores(session: Session, store_id: str | None, ids: list[str]) -> dict[str, Data]:
