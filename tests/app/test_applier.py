@@ -5,9 +5,11 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from app.db.models import Binding, Member, MemberTag, Outbox
+from app.errors import GuideDeskError
 from app.services.outbox import record_mutation
 from app.sync.applier import apply_changes, wipe_replica
 from app.sync.protocol import Change, Mutation
@@ -152,3 +154,24 @@ def test_a_put_stores_exactly_what_hq_sent_and_a_later_put_changes_only_what_it_
     written = _stored(ws, "members", "m2")
     for column in ("is_paid", "online", "enrolled_at", "last_visit_at"):  # given on insert as the app does
         assert before[column] == written[column], column
+
+
+def test_a_malformed_change_is_a_protocol_error_and_the_page_writes_nothing(ws):
+    """A page from a broken HQ is refused whole with a code the engine can report: a time that is not a
+    time, or a put with no id, leaves the replica as it was (everything is checked before the first
+    write, so even the caller's later commit would store nothing of it).
+
+    Shown to fail on the applier before commit "applier: rows straight from the wire dicts": the bad
+    time raised a bare ValueError ("day is out of range for month") after the page's member was
+    already written in the transaction."""
+    for bad in (
+        Change(
+            "binding", "b1", "put", 6, {**(_page()[-1].data or {}), "bound_at": "2026-02-30T02:00:00+00:00"}
+        ),
+        {"t": "member", "op": "put", "v": 4, "data": {"name": "无编号"}},
+    ):
+        with ws.db.transaction() as s:
+            with pytest.raises(GuideDeskError) as raised:
+                apply_changes(s, [*_page()[:-1], bad], cipher=ws.cipher)
+            assert raised.value.code == "protocol_error"
+            assert s.scalar(select(func.count()).select_from(Member)) == 0
