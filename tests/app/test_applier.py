@@ -119,7 +119,7 @@ def test_a_put_stores_exactly_what_hq_sent_and_a_later_put_changes_only_what_it_
     as `YYYY-MM-DD HH:MM:SS.ffffff` UTC text — SQL compares times as text — booleans as 0/1), and a put
     that does not name a field leaves that column alone, the sealed phone above all.
 
-    Shown to fail on the applier before commit "applier: rows straight from the wire dicts": it stored a
+    Shown to fail on the applier before commit af070b2 (rows straight from the wire dicts): it stored a
     time sent without fractional seconds as `2026-11-01 02:00:00` (the app writes `…02:00:00.000000`,
     which sorts after it), and a member put that did not name `phone` cleared the stored phone."""
     page = _page()
@@ -161,7 +161,7 @@ def test_a_malformed_change_is_a_protocol_error_and_the_page_writes_nothing(ws):
     time, or a put with no id, leaves the replica as it was (everything is checked before the first
     write, so even the caller's later commit would store nothing of it).
 
-    Shown to fail on the applier before commit "applier: rows straight from the wire dicts": the bad
+    Shown to fail on the applier before commit af070b2 (rows straight from the wire dicts): the bad
     time raised a bare ValueError ("day is out of range for month") after the page's member was
     already written in the transaction."""
     for bad in (
