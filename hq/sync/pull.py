@@ -49,7 +49,7 @@ from hq.services.devices import ACTIVE, DeviceAuth
 from hq.sync import changes as versions
 from hq.sync.changes import GLOBAL, PUT, REMOVE, store_scope
 from hq.sync.cursor import Cursor, CursorInvalid, decode_cursor, encode_cursor
-from hq.sync.payloads import PARENTS, Data, load_payloads
+from hq.sync.payloads import PARENTS, Data, KeyIn, load_payloads
 
 log = logging.getLogger("hq.pull")
 
@@ -180,7 +180,7 @@ change_index = ChangeIndex.__table__
 LATEST = select(change_index.c.entity_id, change_index.c.version, change_index.c.op).where(
     change_index.c.scope == bindparam("scope"),
     change_index.c.entity_type == bindparam("entity_type"),
-    change_index.c.entity_id.in_(bindparam("ids", expanding=True)),
+    KeyIn(change_index.c.entity_id),
 )
 
 
