@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, cast
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from hq.db.models import ChangeIndex, Counter
@@ -81,21 +81,23 @@ class VersionAllocator(Protocol):
 
 
 _counters = cast(Table, Counter.__table__)
+# Built once, on the table: an ORM-enabled UPDATE built per call cost several times the CPU of running
+# it (profiled under benchmarks/hq_load.py).
+_BUMP = (
+    update(_counters)
+    .where(_counters.c.scope == bindparam("b_scope"))
+    .values(version=_counters.c.version + bindparam("b_count"))
+    .returning(_counters.c.version)
+)
 
 
 class CounterAllocator:
     def allocate(self, session: Session, scope: str, count: int) -> list[int]:
-        # On the table, not the mapped class: an ORM-enabled UPDATE costs several times the CPU (profiled).
-        bump = (
-            update(_counters)
-            .where(_counters.c.scope == scope)
-            .values(version=_counters.c.version + count)
-            .returning(_counters.c.version)
-        )
-        last = session.execute(bump).scalar_one_or_none()
+        params = {"b_scope": scope, "b_count": count}
+        last = session.execute(_BUMP, params).scalar_one_or_none()
         if last is None:  # first write of a scope nobody created (a store made by an older release)
             insert_ignore(session, Counter, {"scope": scope, "version": 0, "pruned_through": 0}, ["scope"])
-            last = session.execute(bump).scalar_one()
+            last = session.execute(_BUMP, params).scalar_one()
         return list(range(last - count + 1, last + 1))
 
     def marks(self, session: Session, scopes: list[str]) -> dict[str, ScopeMark]:

@@ -170,9 +170,10 @@ _POLICY = (
     .limit(1)
     .subquery("policy")
 )
-# The device row, locked, with the acting guide and the policy in force: one round trip, where these
-# were three. Core columns, not ORM entities: the ORM's load and flush machinery was most of a push's
-# CPU (profiled under benchmarks/hq_load.py).
+# The statements of every mutation, built once. The device row, locked, with the acting guide and the
+# policy in force: one round trip, where these were three. Core on the tables, not ORM entities: the
+# ORM's load and flush machinery, and building statements per call, were most of a push's CPU
+# (profiled under benchmarks/hq_load.py).
 _LOCK_DEVICE = (
     select(
         _d.c.store_id,
@@ -188,6 +189,8 @@ _LOCK_DEVICE = (
     .where(_d.c.id == bindparam("device_id"))
     .with_for_update(of=_d)
 )
+_STORE_RESULT = insert(_r)
+_SET_LAST = update(_d).where(_d.c.id == bindparam("device_id")).values(last_mutation_id=bindparam("last"))
 
 
 class _Undone(Exception):
@@ -224,7 +227,7 @@ def _apply(
         changes = ChangeSet()
         result = rejection or _run_handler(session, runtime, device_id, device, mutation, changes, now)
         session.execute(
-            insert(_r),
+            _STORE_RESULT,
             {
                 "device_id": device_id,
                 "mutation_id": mutation.id,
@@ -238,7 +241,7 @@ def _apply(
                 "applied_at": now,
             },
         )
-        session.execute(update(_d).where(_d.c.id == device_id).values(last_mutation_id=mutation.id))
+        session.execute(_SET_LAST, {"device_id": device_id, "last": mutation.id})
         record(session, changes, now=now)
         return result.to_wire(), mutation.id
 

@@ -14,24 +14,29 @@
 Binding a member of another store needs the shopper's signed member code (proof of presence); without
 it such a member is indistinguishable from one that does not exist.
 
-The hot path is a bind of a member nobody holds: one read of the member, then the insert itself
-(`ON CONFLICT DO NOTHING … RETURNING`, no savepoint). Only when the insert did nothing are the binding
-id and the member's active binding read to find out why. Core statements on the tables throughout:
-the ORM's loads and flushes cost several times their SQL (profiled under benchmarks/hq_load.py).
+The hot path, a free member of the device's store bound by an active guide, is one statement: the insert
+itself, which checks the member's store as it inserts (`INSERT … SELECT … FROM members … ON CONFLICT DO
+NOTHING RETURNING`, no savepoint). Only when it inserts nothing do the checks run, in their usual order,
+so every other case (another store's member and its code, a reused id, a held member) is answered as
+before. Core statements on the tables throughout: the ORM's loads and flushes cost several times their
+SQL (profiled under benchmarks/hq_load.py).
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, insert, select, update
+from sqlalchemy import Row, Table, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
 
 from app.sync.protocol import MutationResult
 from hq.clock import iso
 from hq.db.models import Binding, BindingConflict, Guide, Member, Store
-from hq.db.upsert import dialect_insert, rowcount
+from hq.db.upsert import rowcount
 from hq.services.qrkeys import CodeRejected, verify_member_code
 from hq.sync.changes import store_scope
 from hq.sync.handlers.base import ActingGuide, Context, Rejected
@@ -42,19 +47,46 @@ MAX_CODE = 512
 
 _b, _bc, _g, _m, _s = (cast(Table, m.__table__) for m in (Binding, BindingConflict, Guide, Member, Store))
 AnyRow = Row[*tuple[Any, ...]]  # a Core row of any columns
+
+# Statements built once: building them per call cost more CPU than running them (profiled).
 _BINDING = select(_b.c.id, _b.c.member_id, _b.c.guide_id, _b.c.store_id, _b.c.protected_until)
+_ACTIVE = _BINDING.where(_b.c.member_id == bindparam("member_id"), _b.c.active.is_(True))
+_BY_ID = _BINDING.where(_b.c.id == bindparam("binding_id"))
+_MEMBER = select(_m.c.id, _m.c.store_id).where(_m.c.id == bindparam("member_id"))
+_NEW = (
+    "id",
+    "guide_id",
+    "store_id",
+    "active",
+    "bound_at",
+    "protected_until",
+    "replaces_binding_id",
+    "device_id",
+)
+
+
+@functools.cache
+def _insert(dialect: str) -> Insert:
+    """A new active binding of the member, if the member is of the store given (`member_store`):
+    `INSERT … SELECT … FROM members`, `ON CONFLICT DO NOTHING` (where a failed insert would need a
+    savepoint), `RETURNING` its id."""
+    values = select(_m.c.id, *(bindparam(f"b_{name}", type_=_b.c[name].type) for name in _NEW)).where(
+        _m.c.id == bindparam("member"), _m.c.store_id == bindparam("member_store")
+    )
+    stmt = postgresql.insert(_b) if dialect == "postgresql" else sqlite.insert(_b)
+    return stmt.from_select(["member_id", *_NEW], values).on_conflict_do_nothing().returning(_b.c.id)
 
 
 def active_binding(ctx: Context, member_id: str) -> AnyRow | None:
-    return ctx.session.execute(_BINDING.where(_b.c.member_id == member_id, _b.c.active.is_(True))).first()
+    return ctx.session.execute(_ACTIVE, {"member_id": member_id}).first()
 
 
 def _binding(ctx: Context, binding_id: str) -> AnyRow | None:
-    return ctx.session.execute(_BINDING.where(_b.c.id == binding_id)).first()
+    return ctx.session.execute(_BY_ID, {"binding_id": binding_id}).first()
 
 
 def _member(ctx: Context, member_id: str) -> AnyRow | None:
-    return ctx.session.execute(select(_m.c.id, _m.c.store_id).where(_m.c.id == member_id)).first()
+    return ctx.session.execute(_MEMBER, {"member_id": member_id}).first()
 
 
 def _member_for_bind(ctx: Context, member_id: str) -> AnyRow:
@@ -130,30 +162,34 @@ def _lose(
 
 
 def _insert_binding(
-    ctx: Context, member: AnyRow, binding_id: str, guide: ActingGuide | Guide, replaces: str | None
+    ctx: Context,
+    member_id: str,
+    member_store: str,
+    binding_id: str,
+    guide: ActingGuide | Guide,
+    replaces: str | None,
 ) -> bool:
-    """Insert the new active binding; False if it was not: an active binding of the member committed
-    first (the partial unique index decides; PostgreSQL waits for an uncommitted one to end), or the
-    binding id is taken. `ON CONFLICT DO NOTHING`, where a failed insert would need a savepoint."""
+    """Insert the new active binding; False if it was not: the member is not of `member_store`, an
+    active binding of the member committed first (the partial unique index decides; PostgreSQL waits
+    for an uncommitted one to end), or the binding id is taken."""
     inserted = ctx.session.execute(
-        dialect_insert(ctx.session, _b)
-        .values(
-            id=binding_id,
-            member_id=member.id,
-            guide_id=guide.id,
-            store_id=guide.store_id,
-            active=True,
-            bound_at=ctx.now,
-            protected_until=ctx.now + timedelta(days=ctx.policy.protection_days),
-            replaces_binding_id=replaces,
-            device_id=ctx.device_id,
-        )
-        .on_conflict_do_nothing()  # type: ignore[attr-defined]
-        .returning(_b.c.id)
+        _insert(ctx.session.get_bind().dialect.name),
+        {
+            "member": member_id,
+            "member_store": member_store,
+            "b_id": binding_id,
+            "b_guide_id": guide.id,
+            "b_store_id": guide.store_id,
+            "b_active": True,
+            "b_bound_at": ctx.now,
+            "b_protected_until": ctx.now + timedelta(days=ctx.policy.protection_days),
+            "b_replaces_binding_id": replaces,
+            "b_device_id": ctx.device_id,
+        },
     ).first()
     if inserted is None:
         return False
-    ctx.changes.put(store_scope(member.store_id), "binding", binding_id)
+    ctx.changes.put(store_scope(member_store), "binding", binding_id)
     return True
 
 
@@ -169,17 +205,14 @@ def _already(ctx: Context, binding_id: str, member_id: str, guide_id: str) -> Mu
 
 def binding_create(ctx: Context) -> MutationResult:
     binding_id, member_id = ctx.req_id("binding_id"), ctx.req_id("member_id")
+    # The common case in one statement: a free member of this store, a new id, an active guide. When
+    # it inserts nothing, the checks below find out why, in the order they always had.
+    if ctx.guide.active and _insert_binding(ctx, member_id, ctx.store_id, binding_id, ctx.guide, None):
+        return _bound(ctx, binding_id)
     member = _member_for_bind(ctx, member_id)
     if not ctx.guide.active:
         raise Rejected("guide_inactive")
     for _attempt in range(3):
-        # Insert first: it succeeds exactly when the id is new and nobody holds the member, the answer
-        # the reads below would have given; they run only when it did nothing.
-        if _insert_binding(ctx, member, binding_id, ctx.guide, None):
-            return ctx.applied(
-                binding_id=binding_id,
-                protected_until=iso(ctx.now + timedelta(days=ctx.policy.protection_days)),
-            )
         seen = _already(ctx, binding_id, member_id, ctx.guide.id)
         if seen is not None:
             return seen
@@ -188,7 +221,15 @@ def binding_create(ctx: Context) -> MutationResult:
             if current.guide_id == ctx.guide.id:
                 return ctx.merged(binding_id=current.id)
             return _lose(ctx, member, binding_id, current, code="member_already_bound")
+        if _insert_binding(ctx, member_id, member.store_id, binding_id, ctx.guide, None):
+            return _bound(ctx, binding_id)
     raise Rejected("binding_contended")  # three rounds of winners ending at once: give the guide an answer
+
+
+def _bound(ctx: Context, binding_id: str) -> MutationResult:
+    return ctx.applied(
+        binding_id=binding_id, protected_until=iso(ctx.now + timedelta(days=ctx.policy.protection_days))
+    )
 
 
 def binding_transfer(ctx: Context) -> MutationResult:
@@ -242,7 +283,7 @@ def binding_transfer(ctx: Context) -> MutationResult:
             raise Rejected("binding_changed")
         return _lose(ctx, member, binding_id, winner, code="binding_changed")
     ctx.changes.put(store_scope(member.store_id), "binding", from_id)
-    if not _insert_binding(ctx, member, binding_id, to_guide, from_id):
+    if not _insert_binding(ctx, member_id, member.store_id, binding_id, to_guide, from_id):
         raise Rejected("binding_changed")  # cannot happen while we hold the ended row; never half-apply
     return ctx.applied(binding_id=binding_id)
 
