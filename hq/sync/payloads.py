@@ -48,12 +48,14 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    JSON,
     DateTime,
     Select,
     String,
     Table,
     any_,
     bindparam,
+    func,
     or_,
     select,
     type_coerce,
@@ -114,6 +116,13 @@ class KeyIn(ColumnElement[bool]):
 @compiles(KeyIn)
 def _key_in(element: KeyIn, compiler: SQLCompiler, **kw: Any) -> str:
     return compiler.process(element.column.in_(bindparam("ids", expanding=True)), **kw)
+
+
+@compiles(KeyIn, "sqlite")
+def _key_in_json(element: KeyIn, compiler: SQLCompiler, **kw: Any) -> str:
+    # one JSON parameter: the SQL text stays the same whatever the page's size (prepared once)
+    keys = func.json_each(bindparam("ids", type_=JSON())).table_valued("value")
+    return compiler.process(element.column.in_(select(keys.c.value)), **kw)
 
 
 @compiles(KeyIn, "postgresql")
