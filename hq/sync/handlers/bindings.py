@@ -1,10 +1,10 @@
 """Binding mutations, arbitrated at HQ (DESIGN.md §5 "Conflicts"):
 
 - the first bind to **commit** wins: the partial unique index (one active binding per member) decides,
-  so two HQ workers racing cannot both win; the loser's insert fails inside a savepoint, it reads the
-  winner and is stored as a `binding_conflict` (visible to the member's store, the losing store and
-  the winning store), and its result is `rejected member_already_bound` with the winner's guide and
-  store (ids and names: the losing counter shows who won);
+  so two HQ workers racing cannot both win; the loser's insert does nothing (`ON CONFLICT DO NOTHING`),
+  it reads the winner and is stored as a `binding_conflict` (visible to the member's store, the losing
+  store and the winning store), and its result is `rejected member_already_bound` with the winner's
+  guide and store (ids and names: the losing counter shows who won);
 - the same member bound to the same guide again is `merged`;
 - a transfer is compare-and-set on the binding it replaces (`from_binding_id` must still be the active
   one), and HQ re-checks the policy: protection (renewed by the bound guide's visits), cross-store rules,
