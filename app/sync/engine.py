@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from app import __version__
 from app.db.models import Outbox, SyncState
+from app.errors import GuideDeskError
 from app.services.ledger import void_activity_of
 from app.services.outbox import PENDING_STATES, OutboxEntry, list_outbox, wire_args
 from app.sync.applier import apply_changes, wipe_replica
@@ -337,12 +338,19 @@ class SyncEngine:
                     raise SyncError("protocol", "bad_page", field="changes")
                 new_cursor = answer.get("cursor")
                 if changes or new_cursor != cursor:
-                    with self.ws.db.transaction() as s:
-                        apply_changes(s, changes, cipher=self.ws.cipher)
-                        row = s.get(SyncState, 1)
-                        assert row is not None
-                        row.cursor = new_cursor
-                        row.last_sync_at = self.ws.clock.now()
+                    try:
+                        with self.ws.db.transaction() as s:
+                            apply_changes(s, changes, cipher=self.ws.cipher)
+                            row = s.get(SyncState, 1)
+                            assert row is not None
+                            row.cursor = new_cursor
+                            row.last_sync_at = self.ws.clock.now()
+                    except GuideDeskError as exc:
+                        if exc.code != "protocol_error":
+                            raise
+                        # A page this client cannot read: nothing of it was written; the run reports
+                        # HQ's fault and backs off like any other sync failure.
+                        raise SyncError("protocol", "bad_page", **exc.details) from exc
                     report.local_writes += 1
                     report.pages += 1
                     report.pulled += len(changes)
