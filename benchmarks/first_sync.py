@@ -12,8 +12,8 @@ client RSS ≤ 400 MB; issue 4).
    child process (`python -m benchmarks.first_sync child DIR`), which reports every committed page on
    stdout. Measured: the sync's wall time inside the child, pages, pages/s, members/s, the round trip of
    each pull (HQ's answer + transfer + the client's JSON decode), the time applying each page, the
-   child's peak RSS (`wait4` rusage, so it is known even for a killed child) and HQ's CPU per page
-   (/proc of the server process).
+   child's peak RSS (its own VmHWM, reported with every page, so it is known even for a killed child)
+   and HQ's CPU per page (/proc of the server process).
 3. Resume: a fresh workstation's child is SIGKILLed right after a page chosen at random (`--seed`)
    commits; a second child resumes. Checked: the resumed run pulled exactly the pages and changes the
    fresh run had left after that page (not from zero), and the replica ends equal to a fresh one.
@@ -81,7 +81,8 @@ def child(data_dir: Path, kill_after: int) -> None:
         if p.phase != "pull" or not pull_s:
             return
         now = time.perf_counter()
-        page = {"page": p.pages, "pulled": p.pulled, "pull_s": pull_s[-1], "page_s": now - last[0]}
+        page = {"page": p.pages, "pulled": p.pulled, "pull_s": pull_s[-1], "page_s": now - last[0],
+                "hwm_mb": _own_peak_rss_mb()}  # fmt: skip
         last[0] = now
         print(json.dumps(page), flush=True)
         if kill_after and p.pages >= kill_after:
@@ -93,8 +94,22 @@ def child(data_dir: Path, kill_after: int) -> None:
     ws.close()
     error = None if report.error is None else str(report.error)
     done = {"done": True, "ok": report.ok, "error": error, "pages": report.pages, "pulled": report.pulled,
-            "pulls": report.pulls, "seconds": seconds}  # fmt: skip
+            "pulls": report.pulls, "seconds": seconds, "hwm_mb": _own_peak_rss_mb()}  # fmt: skip
     print(json.dumps(done), flush=True)
+
+
+def _own_peak_rss_mb() -> float | None:
+    """This process's own peak RSS (VmHWM, per address space, reset at exec). Not rusage: Linux carries the
+    pre-exec high-water mark of the forked parent into the child's ru_maxrss, which made a child spawned
+    by a parent that had just seeded 100,000 members report ~680 MB it never used."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None  # not Linux: the parent falls back to rusage
 
 
 # ---------------------------------------------------------------- the parent
@@ -158,7 +173,8 @@ def _spawn_child(data_dir: Path, hq: Hq, kill_after: int = 0) -> Run:
         timer.cancel()
     run.process_s = time.perf_counter() - started
     run.hq_cpu_s = _tree_cpu_seconds(hq.process.pid) - hq_cpu
-    run.peak_rss_mb = usage.ru_maxrss / 1024  # KiB on Linux
+    own = [r["hwm_mb"] for r in [*run.page_rows, run.done or {}] if r.get("hwm_mb") is not None]
+    run.peak_rss_mb = max(own) if own else usage.ru_maxrss / 1024  # rusage: KiB on Linux
     run.cpu_s = usage.ru_utime + usage.ru_stime
     run.killed = proc.returncode == -signal.SIGKILL
     if run.done:
