@@ -189,8 +189,12 @@ _LOCK_DEVICE = (
     .where(_d.c.id == bindparam("device_id"))
     .with_for_update(of=_d)
 )
-_STORE_RESULT = insert(_r)
-_SET_LAST = update(_d).where(_d.c.id == bindparam("device_id")).values(last_mutation_id=bindparam("last"))
+# Parameters named apart from every column: in one statement with the UPDATE below, a parameter named
+# like a column of `devices` (`status`) would be taken as one more value to set.
+_STORE_RESULT = insert(_r).values({c.name: bindparam(f"r_{c.name}", type_=c.type) for c in _r.c})
+_SET_LAST = update(_d).where(_d.c.id == bindparam("b_device")).values(last_mutation_id=bindparam("b_last"))
+# PostgreSQL takes both in one statement (a data-modifying CTE): one round trip fewer per mutation.
+_STORE_RESULT_SET_LAST = _STORE_RESULT.add_cte(_SET_LAST.cte("set_last"))
 
 
 class _Undone(Exception):
@@ -226,22 +230,24 @@ def _apply(
         now = runtime.now()
         changes = ChangeSet()
         result = rejection or _run_handler(session, runtime, device_id, device, mutation, changes, now)
-        session.execute(
-            _STORE_RESULT,
-            {
-                "device_id": device_id,
-                "mutation_id": mutation.id,
-                "name": mutation.name[:40],
-                "payload_sha256": mutation.sha256[:64],
-                "args_sha256": payload_sha256(mutation.name, mutation.args),
-                "status": result.status,
-                "result": result.to_wire(),
-                "guide_id": mutation.guide_id[:36] or None,
-                "client_time": mutation.client_time[:40] or None,
-                "applied_at": now,
-            },
-        )
-        session.execute(_SET_LAST, {"device_id": device_id, "last": mutation.id})
+        stored = {
+            "r_device_id": device_id,
+            "r_mutation_id": mutation.id,
+            "r_name": mutation.name[:40],
+            "r_payload_sha256": mutation.sha256[:64],
+            "r_args_sha256": payload_sha256(mutation.name, mutation.args),
+            "r_status": result.status,
+            "r_result": result.to_wire(),
+            "r_guide_id": mutation.guide_id[:36] or None,
+            "r_client_time": mutation.client_time[:40] or None,
+            "r_applied_at": now,
+        }
+        last_id = {"b_device": device_id, "b_last": mutation.id}
+        if runtime.db.is_sqlite:
+            session.execute(_STORE_RESULT, stored)
+            session.execute(_SET_LAST, last_id)
+        else:
+            session.execute(_STORE_RESULT_SET_LAST, stored | last_id)
         record(session, changes, now=now)
         return result.to_wire(), mutation.id
 
