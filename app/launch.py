@@ -29,7 +29,7 @@ from app.sync.engine import SyncEngine, SyncProgress, SyncReport
 from app.workstation import Workstation
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO_MEMBERS = 20_000  # per store, three stores
+DEMO_MEMBERS = 10_000  # per store, three stores: a first run of about a minute
 # How a guide reads the lifecycle stage (DESIGN.md §3); sleeping (沉睡) overlays any stage.
 STAGE_LABELS = {
     "visitor": "浅客",
