@@ -71,16 +71,25 @@ def start_hq(
     env = dict(os.environ, GUIDEDESK_HQ_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))
     process = subprocess.Popen([sys.executable, *entry, str(port)], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(process, url)
+    except BaseException:
+        process.kill()  # never leave an HQ behind a failed start (one outlived a CI run that way)
+        process.wait(timeout=30)
+        raise
+    return process, url
+
+
+def _wait_healthy(process: subprocess.Popen[bytes], url: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"HQ exited with {process.returncode}")
         try:
             if requests.get(url + "/v1/health", timeout=5).status_code == 200:
-                return process, url
+                return
         except (requests.ConnectionError, requests.Timeout):  # not listening yet, or slow on a busy machine
             time.sleep(0.1)
-    process.kill()
     raise RuntimeError("HQ did not answer /v1/health within 30 s")
 
 
