@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.sync.protocol import Mutation
 from hq.db.models import Binding, BindingConflict
+from hq.services.guides import set_guide_active
 from hq.services.policy import new_revision
 from tests.hq.harness import Hq
 
@@ -211,3 +212,50 @@ def test_ending_a_binding_is_for_its_guide_or_a_manager_and_idempotent(hq: Hq) -
     assert device.send(Mutation.BINDING_END, end, owner.id)["code"] == "already_ended"
     assert _active(hq, member.id) == []
     assert _bind(device, member.id, colleague.id)["status"] == "applied"
+
+
+def test_the_home_store_cannot_end_another_stores_protected_binding_and_rebind(hq: Hq) -> None:
+    """A guide of store A binds a member of store B with the shopper's signed code. Store B may not end
+    that binding while it is protected (nor at all unless the policy allows cross-store moves), so it
+    cannot rebind the member to its own guide. Fails on the handler before the fix: B's manager's
+    binding.end.v1 was applied (it accepted the member's home store), and B's bind then won."""
+    a, b = hq.store(), hq.store()
+    guide_a = hq.guide(a)
+    guide_b, manager_b = hq.guide(b), hq.guide(b, role="manager")
+    member = hq.member(b)
+    device_a, device_b = hq.device(a), hq.device(b)
+    held = _bind(device_a, member.id, guide_a.id, code=hq.member_code(member.id))["details"]["binding_id"]
+    end = {"binding_id": held, "member_id": member.id, "reason": "member_request"}
+
+    refused = device_b.send(Mutation.BINDING_END, end, manager_b.id)
+    assert (refused["status"], refused["code"]) == ("rejected", "bound_other_store")
+    assert _bind(device_b, member.id, guide_b.id)["code"] == "member_already_bound"
+    assert _active(hq, member.id) == [guide_a.id]
+
+    # Even where the policy allows cross-store moves, protection holds, and only a manager may end it.
+    with hq.tx() as (s, changes):
+        new_revision(s, changes=changes, now=hq.clock(), cross_store_transfer=True)
+    refused = device_b.send(Mutation.BINDING_END, end, manager_b.id)
+    assert (refused["status"], refused["code"]) == ("rejected", "protected")
+    assert _active(hq, member.id) == [guide_a.id]
+    hq.clock.advance(days=91)
+    assert device_b.send(Mutation.BINDING_END, end, guide_b.id)["code"] == "manager_required"
+    assert device_b.send(Mutation.BINDING_END, end, manager_b.id)["status"] == "applied"
+    assert _active(hq, member.id) == []
+
+
+def test_an_inactive_manager_cannot_end_a_binding(hq: Hq) -> None:
+    """A manager deactivated at HQ cannot free the store's members. Fails before the fix: binding.end
+    did not look at `active` (only binding.create did)."""
+    store = hq.store()
+    guide, manager = hq.guide(store), hq.guide(store, role="manager")
+    member = hq.member(store)
+    device = hq.device(store)
+    binding_id = _bind(device, member.id, guide.id)["details"]["binding_id"]
+    with hq.tx() as (s, changes):
+        set_guide_active(s, guide_id=manager.id, active=False, changes=changes)
+    hq.clock.advance(minutes=10)
+    end = {"binding_id": binding_id, "member_id": member.id, "reason": "member_request"}
+    refused = device.send(Mutation.BINDING_END, end, manager.id)
+    assert (refused["status"], refused["code"]) == ("rejected", "guide_inactive")
+    assert _active(hq, member.id) == [guide.id]

@@ -22,6 +22,7 @@ from hq.db.models import (
     TaskItem,
     Visit,
 )  # fmt: skip
+from hq.services.guides import set_guide_active
 from hq.services.tags import create_tag, create_tag_group
 from tests.hq.harness import Hq
 
@@ -39,11 +40,19 @@ def _counts(hq: Hq) -> dict[str, int]:
 
 def test_every_mutation_naming_another_stores_objects_is_refused_and_reveals_nothing(hq: Hq) -> None:
     """Catches a handler that trusts ids from the body instead of the token's store. Shown to fail by
-    dropping the store check of `store_member`: A's tag on B's member was applied."""
+    dropping the store check of `store_member`: A's tag on B's member was applied. Also fails on the
+    binding.end handler before it followed the transfer rules: A's manager ended a protected binding
+    store C held on A's member (applied), and A's deactivated manager ended A's binding (applied)."""
     a, b = hq.store("A001", "甲店"), hq.store("B001", "乙店")
     ga, ma = hq.guide(a, "甲导购"), hq.guide(a, "甲店长", role="manager")
     gb, mb = hq.guide(b, "乙导购"), hq.guide(b, "乙店长", role="manager")
     member_a = hq.member(a, "甲会员", phone="13600000001")
+    # A member of A that a third store's guide bound with the shopper's code, and a manager of A who left.
+    c = hq.store("C001", "丙店")
+    gc, member_a2 = hq.guide(c, "丙导购"), hq.member(a, "甲会员二", phone="13600000004")
+    ma_gone = hq.guide(a, "甲前店长", role="manager")
+    with hq.tx() as (s, changes):
+        set_guide_active(s, guide_id=ma_gone.id, active=False, changes=changes)
     member_b = hq.member(b, "乙会员", phone="13600000002")
     with hq.tx() as (s, changes):
         tag_id = create_tag(
@@ -69,6 +78,11 @@ def test_every_mutation_naming_another_stores_objects_is_refused_and_reveals_not
     )
     device_b.send(Mutation.MEMBER_DECLINE, {"decline_id": decline_b}, gb.id)
     task_a = _uid()
+    binding_c_id = hq.device(c).send(
+        Mutation.BINDING_CREATE,
+        {"binding_id": _uid(), "member_id": member_a2.id, "code": hq.member_code(member_a2.id)},
+        gc.id,
+    )["details"]["binding_id"]
     device_a.send(Mutation.TASK_CREATE, {"task_id": task_a, "member_id": member_a.id, "kind": "call"}, ga.id)
 
     secrets_of_b = {
@@ -119,6 +133,18 @@ def test_every_mutation_naming_another_stores_objects_is_refused_and_reveals_not
             Mutation.BINDING_END,
             {"binding_id": binding_b_id, "member_id": member_b.id, "reason": "x"},
             ma.id,
+        )
+        # The member's home store ending a binding another store holds (protected): the takeover's
+        # first step. And a deactivated manager ending the store's own binding.
+        yield (
+            Mutation.BINDING_END,
+            {"binding_id": binding_c_id, "member_id": member_a2.id, "reason": "x"},
+            ma.id,
+        )
+        yield (
+            Mutation.BINDING_END,
+            {"binding_id": binding_a_id, "member_id": member_a.id, "reason": "x"},
+            ma_gone.id,
         )
         yield Mutation.MEMBER_ENROLL, {**enroll, "member_id": member_b.id}, ga.id
         yield Mutation.MEMBER_ENROLL, {**enroll, "member_id": _uid(), "phone": "13600000002"}, ga.id

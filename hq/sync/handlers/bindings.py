@@ -289,6 +289,10 @@ def binding_transfer(ctx: Context) -> MutationResult:
 
 
 def binding_end(ctx: Context) -> MutationResult:
+    """End a binding, by the rules a transfer obeys: the binding must be this store's (its bound guide or
+    a manager of the store ends it). A binding another store made on this store's member can only be
+    ended when the policy allows cross-store moves *and* its protection has lapsed, and then only by a
+    manager — otherwise the home store could end a protected binding and rebind the member at once."""
     binding_id, member_id = ctx.req_id("binding_id"), ctx.req_id("member_id")
     reason = ctx.text_arg("reason", max_len=32)
     binding = _binding(ctx, binding_id)
@@ -297,7 +301,16 @@ def binding_end(ctx: Context) -> MutationResult:
         raise Rejected("unknown_binding")
     if binding.store_id != ctx.store_id and member.store_id != ctx.store_id:
         raise Rejected("unknown_binding")
-    if binding.guide_id != ctx.guide.id and ctx.guide.role != "manager":
+    if not ctx.guide.active:
+        raise Rejected("guide_inactive")
+    if binding.store_id != ctx.store_id:
+        # The member is ours, the binding another store's: what the device sees in its replica anyway.
+        if not ctx.policy.cross_store_transfer:
+            raise Rejected("bound_other_store")
+        if binding.protected_until is not None and binding.protected_until > ctx.now:
+            raise Rejected("protected", protected_until=iso(binding.protected_until))
+        ctx.require_manager()
+    elif binding.guide_id != ctx.guide.id and ctx.guide.role != "manager":
         raise Rejected("manager_required")
     ended = ctx.session.execute(
         update(_b)
