@@ -41,7 +41,7 @@ def bootstrap() -> Path:
     if not STAMP.exists() or STAMP.read_text() != _wanted_stamp():
         print("GuideDesk: installing dependencies into .venv (first run takes a few minutes) …", flush=True)
         subprocess.run([str(py), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "-e", f"{ROOT}[dev]"], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", "-e", f"{ROOT}[dev,desktop]"], check=True)
         STAMP.write_text(_wanted_stamp())
     return py
 
@@ -58,7 +58,7 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(py), "-m", "pytest", *rest], cwd=ROOT, env=env)
     if command == "bench":
         return subprocess.call([str(py), "-m", "benchmarks", *rest], cwd=ROOT, env=env)
-    return subprocess.call([str(py), "-m", "app.launch", *rest], cwd=ROOT, env=env)
+    return subprocess.call([str(py), "-m", "demo.launch", *rest], cwd=ROOT, env=env)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@
     guidedesk [--data-dir DIR] outbox [--state pending|sent|acked|rejected] [--json]
     guidedesk [--data-dir DIR] stats --from DATE --to DATE --format xlsx|csv --out FILE --manager EMP
     guidedesk [--data-dir DIR] login-test --employee EMP          (PIN read from stdin or a prompt)
-    guidedesk [--data-dir DIR] demo --members N                   (fill an empty workstation with demo data)
     guidedesk [--data-dir DIR] guide-qr EMP --out FILE.png [--width PX]
     guidedesk [--data-dir DIR] enroll --hq URL --code CODE [--ca FILE]
     guidedesk [--data-dir DIR] sync [--watch] [--json]
@@ -166,22 +165,6 @@ def cmd_stats(ws: Workstation, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(ws: Workstation, args: argparse.Namespace) -> int:
-    from app.demo import generate
-
-    with ws.db.read() as s:
-        if s.scalar(select(func.count()).select_from(Member)):
-            raise GuideDeskError("workstation_not_empty", data_dir=str(ws.data_dir))
-
-    def progress(done: int, total: int) -> None:
-        print(f"\r  {done:,}/{total:,} members", end="", file=sys.stderr, flush=True)
-
-    summary = generate(ws.db, ws.cipher, members=args.members, now=ws.clock.now(), on_progress=progress)
-    print(file=sys.stderr)
-    _print_json(summary)
-    return 0
-
-
 def cmd_guide_qr(ws: Workstation, args: argparse.Namespace) -> int:
     from app.qr import guide_code, qr_png_for_width
 
@@ -314,10 +297,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("login-test", help="check a guide's PIN (counts towards the lock-out)")
     p.add_argument("--employee", required=True, metavar="EMP")
     p.set_defaults(run=cmd_login_test)
-
-    p = sub.add_parser("demo", help="fill an empty workstation with demo data")
-    p.add_argument("--members", type=int, default=20_000)
-    p.set_defaults(run=cmd_demo)
 
     p = sub.add_parser("guide-qr", help="write a guide's binding QR code as PNG")
     p.add_argument("employee", metavar="EMP")

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from app.clock import store_day
-from app.demo import load_demo_signing_key
 from app.qr import parse_member_code, sign_member_code, verify_signature
 from app.services.common import GuideRef
 from app.workstation import Workstation
 from benchmarks.timing import Case, Stats, run_interleaved, sql_breakdown
+from demo.workstation import load_demo_signing_key
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from typing import Any
 from alembic.script import ScriptDirectory
 
 from app.db.database import DB_FILENAME, MIGRATIONS
-from app.demo import DEMO_KEY_FILENAME, GENERATOR_VERSION, generate
 from app.workstation import Workstation
+from demo.workstation import DEMO_KEY_FILENAME, GENERATOR_VERSION, generate
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DATA = ROOT / ".bench-data"

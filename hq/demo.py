@@ -40,6 +40,7 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from demo.words import demo_words
 from hq.db.models import (
     Binding,
     Guide,
@@ -72,50 +73,15 @@ SQLITE_CACHE_KIB = 512 * 1024
 
 Progress = Callable[[str], None]
 
-_CITIES = (
-    ("SH", "上海", ("南京西路店", "淮海中路店", "徐家汇店")),
-    ("BJ", "北京", ("三里屯店", "国贸店", "西单店")),
-    ("GZ", "广州", ("天河城店", "北京路店")),
-    ("SZ", "深圳", ("海岸城店", "万象城店")),
-    ("CD", "成都", ("太古里店", "春熙路店")),
-    ("HZ", "杭州", ("湖滨银泰店", "西湖文化广场店")),
-    ("NJ", "南京", ("新街口店", "德基广场店")),
-    ("WH", "武汉", ("楚河汉街店", "江汉路店")),
-)
-_SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩邓冯曹彭曾肖"
-    "田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金"
-)
-_SURNAME_WEIGHTS = [max(1, 72 - 2 * i) for i in range(len(_SURNAMES))]  # 王李张 common, the tail rarer
-_GIVEN_FEMALE = (
-    "静丽敏燕艳娟霞芳婷雪琳颖洁倩晶慧佳欣怡悦梦雨思诗涵萱婉瑶琪璐晓丹玲蕾菲妍嘉月彤茜薇蓉露楠秀美兰"
-)
-_GIVEN_MALE = "伟强磊军勇杰涛明超斌鹏辉刚健波宇浩俊峰凯鑫博文然轩昊睿哲泽晨阳子一家志建国海龙飞平东亮成毅翔"
-_MOBILE_PREFIXES = [
-    *(f"13{d}" for d in range(10)), "150", "151", "152", "153", "155", "156", "157", "158", "159", "166",
-    "173", "175", "176", "177", "178", "180", "181", "182", "183", "185", "186", "187", "188", "189",
-    "191", "198", "199",
-]  # fmt: skip
-# (group, sort, [(tag, colour)]): each member gets one 分层 tag (by recency), one or two 兴趣 tags, one
-# 价值 tag and one 渠道 tag.
-_TAG_GROUPS = (
-    ("分层", 1, (("新客", "#4CAF50"), ("老客", "#3F51B5"), ("沉睡唤醒", "#9E9E9E"))),
-    ("兴趣", 2, (("护肤", "#E91E63"), ("彩妆", "#F06292"), ("香水", "#9C27B0"), ("箱包", "#795548"),
-               ("运动", "#FF9800"), ("腕表", "#607D8B"), ("珠宝", "#FFC107"))),
-    ("价值", 3, (("高价值", "#D32F2F"), ("潜力", "#1976D2"), ("价格敏感", "#689F38"))),
-    ("渠道", 4, (("门店", "#455A64"), ("小程序", "#00ACC1"), ("企业微信", "#43A047"), ("直播", "#F4511E"))),
-)  # fmt: skip
-# Stages (HQ's values; the workstation shows 浅客 注册 首单 体验官 推荐官) with their share of members.
-_STAGES = (("visitor", 10), ("registered", 38), ("first_order", 30), ("experience", 14), ("koc", 8))
+# The word lists live once in resources/demo/words.json (shared with the workstation's demo generator).
+_WORDS = demo_words()
+_SURNAMES = [n for n, _ in _WORDS.surnames]
+_SURNAME_WEIGHTS = [w for _, w in _WORDS.surnames]
+_MOBILE_PREFIXES = [p for p, _ in _WORDS.mobile_prefixes]
+_MOBILE_WEIGHTS = [w for _, w in _WORDS.mobile_prefixes]
+_STAGE_NAMES = [s for s, _ in _WORDS.stages]
+_STAGE_WEIGHTS = [w for _, w in _WORDS.stages]
 _PURCHASING = frozenset({"first_order", "experience", "koc"})
-_LEVELS = ("普卡", "银卡", "金卡", "钻石卡")
-_LEVEL_WEIGHTS = {  # levels follow the lifecycle: a KOC is rarely on the plain card
-    "visitor": (96, 4, 0, 0),
-    "registered": (85, 12, 3, 0),
-    "first_order": (55, 30, 12, 3),
-    "experience": (30, 38, 24, 8),
-    "koc": (10, 30, 38, 22),
-}
 # Affine maps k -> (a*k + b) mod 10^n with a coprime to 10 are permutations: unique phones and cards
 # for every member index k without remembering the ones handed out.
 _PHONE_A, _CARD_A = 7_919, 1_000_003
@@ -263,7 +229,7 @@ class _Generator:
 
     def _name(self, female_share: float = 0.7) -> str:
         rng = self.rng
-        chars = _GIVEN_FEMALE if rng.random() < female_share else _GIVEN_MALE
+        chars = _WORDS.given_female if rng.random() < female_share else _WORDS.given_male
         given = rng.choice(chars) if rng.random() < 0.3 else rng.choice(chars) + rng.choice(chars)
         return rng.choices(_SURNAMES, _SURNAME_WEIGHTS)[0] + given
 
@@ -314,7 +280,7 @@ class _Generator:
         number = 0
         while len(made) < n:
             number += 1
-            for prefix, city, names in _CITIES:
+            for prefix, city, names in ((c.prefix, c.city, c.stores) for c in _WORDS.cities):
                 code = f"{prefix}{number:03d}"
                 if len(made) == n or code in taken:
                     continue
@@ -329,20 +295,20 @@ class _Generator:
         return made
 
     def _tags(self) -> dict[str, list[str]]:
-        """Tag ids by group name, in the order of `_TAG_GROUPS` (existing groups and tags are reused)."""
+        """Tag ids by group name, in the demo word lists' order (existing groups and tags are reused)."""
         groups = {g.name: g.id for g in self.s.scalars(select(TagGroup))}
         existing = {(t.group_id, t.name): t.id for t in self.s.scalars(select(Tag))}
         changes = ChangeSet()
         group_rows: list[dict[str, Any]] = []
         tag_rows: list[dict[str, Any]] = []
         out: dict[str, list[str]] = {}
-        for group, sort, tags in _TAG_GROUPS:
+        for group, sort, tags in ((g.name, g.sort, g.tags) for g in _WORDS.tag_groups):
             if group not in groups:
                 groups[group] = self._uuid()
                 group_rows.append({"id": groups[group], "name": group, "sort": sort})
                 changes.put(GLOBAL, "tag_group", groups[group])
             ids = out.setdefault(group, [])
-            for tag, color in tags:
+            for tag, color, _weight in tags:
                 tag_id = existing.get((groups[group], tag))
                 if tag_id is None:
                     tag_id = self._uuid()
@@ -419,8 +385,8 @@ class _Generator:
         rng, now = self.rng, self.now
         k = self.member_index
         self.member_index += 1
-        stage = rng.choices([s for s, _ in _STAGES], [w for _, w in _STAGES])[0]
-        level = rng.choices(_LEVELS, _LEVEL_WEIGHTS[stage])[0]
+        stage = rng.choices(_STAGE_NAMES, _STAGE_WEIGHTS)[0]
+        level = rng.choices(_WORDS.levels, _WORDS.level_weights[stage])[0]
         enrolled = self._ago(3 * 365)
         last_purchase = None
         if stage in _PURCHASING:
@@ -433,7 +399,8 @@ class _Generator:
         consent = "counter" if by_guide else ("mini_program" if channel < 0.75 else None)  # else imported
         phone = None
         if rng.random() < 0.95:
-            phone = rng.choice(_MOBILE_PREFIXES) + f"{(k * _PHONE_A + self.phone_b) % 10**8:08d}"
+            prefix = rng.choices(_MOBILE_PREFIXES, _MOBILE_WEIGHTS)[0]
+            phone = prefix + f"{(k * _PHONE_A + self.phone_b) % 10**8:08d}"
         card = f"{CARD_PREFIX}{(k * _CARD_A + self.card_b) % 10**10:010d}"
         visit = last_purchase or (enrolled if by_guide else None)
         return {

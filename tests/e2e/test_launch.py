@@ -23,7 +23,7 @@ def _launch(data_dir: Path) -> str:
         "GUIDEDESK_KEYRING": "file",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "app.launch"],
+        [sys.executable, "-m", "demo.launch"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -33,7 +33,6 @@ from __future__ import annotations
 import bisect
 import os
 import random
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ from app.errors import GuideDeskError, InvalidInput
 from app.qr import public_key_bytes
 from app.security.crypto import PhoneCipher, mask_phone
 from app.security.pins import hash_pin
+from demo.words import demo_words
 
 # Bump whenever the generated data changes shape: benchmarks key their cached datasets on it.
 GENERATOR_VERSION = 3  # 2: daily_stats one wide row per (day, guide); 3: phone key in the SecretStore
@@ -105,48 +105,10 @@ class DemoSummary:
 
 # ---------------------------------------------------------------- vocabularies
 
-# Surnames with their approximate share of the population (‰, 2020 census order), so 王李张刘陈 dominate.
-_SURNAMES = (
-    "王71 李70 张67 刘51 陈46 杨32 黄24 赵22 吴20 周19 徐15 孙15 马15 朱13 胡13 郭12 何11 林11 高11 "
-    "罗11 郑10 梁9 谢8 宋8 唐8 许7 韩7 邓7 冯7 曹7 彭6 曾6 肖6 田6 董6 潘6 袁5 蔡5 蒋5 余5 于5 杜5 "
-    "叶5 程5 魏5 苏5 吕5 丁4 任4 卢4 姚4 沈4 钟4 姜4 崔4 谭4 陆4 范3 汪3 廖3 石3 金3 韦3 贾3 夏3 "
-    "付3 方3 邹3 熊3 白3 孟2 秦2 邱2 侯2 江2 尹2 薛2 闫2 段2 雷2 龙2 黎2 史2 陶2 贺2 毛2 郝2 顾2 "
-    "龚2 邵2 万1 覃1 武1 钱1 戴1 严1 欧阳1 上官1 司马1"
-)
-_GIVEN_FEMALE = (
-    "静丽敏燕艳娟霞芳婷雪琳颖洁倩晶慧佳欣怡悦梦雨思诗涵萱婉瑶琪璐晓丹玲蕾菲妍嘉月彤茜"
-    "薇蓉露楠秀美兰红梅莉萍华英媛云"
-)
-_GIVEN_MALE = "伟强磊军勇杰涛明超斌鹏辉刚健波宇浩俊峰凯鑫博文然轩昊睿哲泽晨阳子一家志建国海龙飞平东亮成毅翔"
-_SURNAME_SHARES = re.compile(r"(\D+?)(\d+)\s*")
-# Mainland mobile prefixes in use (China Mobile, Unicom, Telecom), weighted towards the old 13x/15x/18x.
-_MOBILE_PREFIXES = (
-    "130:3 131:3 132:3 133:2 134:3 135:4 136:4 137:4 138:5 139:5 150:3 151:3 152:3 153:2 155:2 156:2 "
-    "157:2 158:3 159:3 166:1 170:1 173:1 175:1 176:1 177:1 178:1 180:2 181:2 182:2 183:2 184:1 185:2 "
-    "186:3 187:3 188:3 189:3 191:1 198:1 199:2"
-)
-# (group, sort, [(tag, colour, weight)]).
-_TAG_GROUPS: tuple[tuple[str, int, tuple[tuple[str, str, int], ...]], ...] = (
-    ("分层", 1, (("新客", "#4CAF50", 1), ("老客", "#3F51B5", 1), ("沉睡唤醒", "#9E9E9E", 1))),
-    ("兴趣", 2, (("护肤", "#E91E63", 30), ("彩妆", "#F06292", 22), ("香水", "#9C27B0", 12),
-               ("箱包", "#795548", 14), ("运动", "#FF9800", 10), ("腕表", "#607D8B", 6),
-               ("珠宝", "#FFC107", 6))),
-    ("价值", 3, (("高价值", "#D32F2F", 15), ("潜力", "#1976D2", 45), ("价格敏感", "#689F38", 40))),
-    ("渠道", 4, (("门店", "#455A64", 45), ("小程序", "#00ACC1", 30), ("企业微信", "#43A047", 15),
-               ("直播", "#F4511E", 10))),
-)  # fmt: skip
-_STAGES = (("visitor", 10), ("registered", 38), ("first_order", 30), ("experience", 14), ("koc", 8))
-_LEVELS = ("普卡", "银卡", "金卡", "钻石卡")
-_LEVEL_WEIGHTS = {  # levels follow the lifecycle: a KOC is rarely on the plain card
-    "visitor": (96, 4, 0, 0),
-    "registered": (85, 12, 3, 0),
-    "first_order": (55, 30, 12, 3),
-    "experience": (30, 38, 24, 8),
-    "koc": (10, 30, 38, 22),
-}
+# The word lists live once in resources/demo/words.json (shared with HQ's demo generator).
+_WORDS = demo_words()
+_OTHER_STORE_CODES = ("BJ001", "GZ001", "CD001")  # stores whose guides hold a few cross-store bindings
 _PURCHASING = frozenset({"first_order", "experience", "koc"})
-_OTHER_STORES = (("BJ001", "北京三里屯店"), ("GZ001", "广州天河城店"), ("CD001", "成都太古里店"))
-_STORE_NAMES = {"SH001": "上海南京西路店"}
 
 
 # ---------------------------------------------------------------- small helpers
@@ -174,7 +136,7 @@ def _uuids(rng: random.Random, n: int) -> list[str]:
 
 
 def _person_name(rng: random.Random, surnames: list[str], female_share: float = 0.7) -> str:
-    chars = _GIVEN_FEMALE if rng.random() < female_share else _GIVEN_MALE
+    chars = _WORDS.given_female if rng.random() < female_share else _WORDS.given_male
     given = rng.choice(chars) if rng.random() < 0.3 else rng.choice(chars) + rng.choice(chars)
     return surnames[int(rng.random() * len(surnames))] + given
 
@@ -291,7 +253,7 @@ def generate(
         raise InvalidInput("naive_datetime", field="now")
     rng = random.Random(seed)
     clock = _Clock(now)
-    surnames = _table([(name, int(share)) for name, share in _SURNAME_SHARES.findall(_SURNAMES)])
+    surnames = _table(list(_WORDS.surnames))
 
     conn = db.raw()
     try:
@@ -308,9 +270,9 @@ def generate(
 
         # ------------------------------------------------ store, guides, policy, key, tags
         store_id = _uuid4_text(rng.getrandbits(128))
-        store_name = _STORE_NAMES.get(store_code, f"{store_code} 演示门店")
-        others = [(_uuid4_text(rng.getrandbits(128)), code, name)
-                  for code, name in _OTHER_STORES if code != store_code][:2]  # fmt: skip
+        store_name = _WORDS.store_name(store_code) or f"{store_code} 演示门店"
+        others = [(_uuid4_text(rng.getrandbits(128)), code, _WORDS.store_name(code) or code)
+                  for code in _OTHER_STORE_CODES if code != store_code][:2]  # fmt: skip
         guides: list[_Guide] = []
         for i in range(1, 21):
             role = "manager" if i <= 2 else "guide"
@@ -333,7 +295,7 @@ def generate(
 
         tag_ids: dict[str, str] = {}
         group_rows, tag_rows = [], []
-        for group, sort, entries in _TAG_GROUPS:
+        for group, sort, entries in ((g.name, g.sort, g.tags) for g in _WORDS.tag_groups):
             gid = _uuid4_text(rng.getrandbits(128))
             group_rows.append((gid, group, sort, 1))
             for name, colour, _ in entries:
@@ -382,17 +344,19 @@ def generate(
         # ------------------------------------------------ members
         ids = sorted(_uuids(rng, members))  # primary-key order: appends, not random B-tree inserts
         cards = sorted(rng.sample(range(10**8), members))  # unique; sorted so the card index appends too
-        stage_table = _table(_STAGES)
-        level_tables = {s: _table(list(zip(_LEVELS, w, strict=True)), 256) for s, w in _LEVEL_WEIGHTS.items()}
-        prefix_table = _table([(p.split(":")[0], int(p.split(":")[1])) for p in _MOBILE_PREFIXES.split()])
-        group_tags = {g: entries for g, _, entries in _TAG_GROUPS}
+        stage_table = _table(list(_WORDS.stages))
+        level_tables = {
+            s: _table(list(zip(_WORDS.levels, w, strict=True)), 256) for s, w in _WORDS.level_weights.items()
+        }
+        prefix_table = _table(list(_WORDS.mobile_prefixes))
+        group_tags = {g.name: g.tags for g in _WORDS.tag_groups}
         interest_table = _table([(tag_ids[n], w) for n, _, w in group_tags["兴趣"]], 512)
         value_table = _table([(tag_ids[n], w) for n, _, w in group_tags["价值"]], 512)
         channel_table = _table([(tag_ids[n], w) for n, _, w in group_tags["渠道"]], 512)
         t_new, t_old, t_wake = tag_ids["新客"], tag_ids["老客"], tag_ids["沉睡唤醒"]
         t_high = tag_ids["高价值"]
         t_mini = tag_ids["小程序"]
-        given_f, given_m = _GIVEN_FEMALE, _GIVEN_MALE
+        given_f, given_m = _WORDS.given_female, _WORDS.given_male
         now_us, year_start = clock.now_us, clock.year_start_us
         three_years = 3 * 365 * _DAY_US
         two_years = 2 * 365 * _DAY_US
@@ -694,3 +658,38 @@ def generate(
         seconds=round(time.perf_counter() - started, 3),
         phone_crypto_seconds=round(crypto_ns / 1e9, 3),
     )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m demo.workstation --members N [--data-dir DIR]`: fill an empty workstation with demo data
+    and print the summary (guides' PINs included) as JSON."""
+    import argparse
+    import dataclasses
+    import json
+    import sys
+
+    from app.workstation import Workstation, default_data_dir
+
+    parser = argparse.ArgumentParser(prog="python -m demo.workstation", description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=None, help=f"default: {default_data_dir()}")
+    parser.add_argument("--members", type=int, required=True)
+    args = parser.parse_args(argv)
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r  {done:,}/{total:,} members", end="", file=sys.stderr, flush=True)
+
+    ws = Workstation.open(args.data_dir)
+    try:
+        summary = generate(ws.db, ws.cipher, members=args.members, now=ws.clock.now(), on_progress=progress)
+    except GuideDeskError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, InvalidInput) else 1
+    finally:
+        ws.close()
+    print(file=sys.stderr)
+    print(json.dumps(dataclasses.asdict(summary), ensure_ascii=False, indent=2, sort_keys=True, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

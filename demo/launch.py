@@ -22,11 +22,11 @@ from sqlalchemy import select
 
 from app.db.models import Binding, Guide, Member, SyncState
 from app.errors import GuideDeskError
-from app.localhq import DemoChain, LocalHq
 from app.services.common import GuideRef
 from app.sync.device import enroll_device, open_client, repoint_hq
 from app.sync.engine import SyncEngine, SyncProgress, SyncReport
 from app.workstation import Workstation
+from demo.localhq import DemoChain, LocalHq
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_MEMBERS = 10_000  # per store, three stores: a first run of about a minute
