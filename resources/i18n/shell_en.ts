@@ -1,0 +1,351 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en_US">
+    <context>
+        <name>MainWindow</name>
+        <message>
+            <source>GuideDesk</source>
+            <translation>GuideDesk</translation>
+        </message>
+        <message>
+            <source>Locked</source>
+            <translation>Locked</translation>
+        </message>
+        <message>
+            <source>{name} ({no})</source>
+            <translation>{name} ({no})</translation>
+        </message>
+    </context>
+    <context>
+        <name>ManagerPrompt</name>
+        <message>
+            <source>Manager no.</source>
+            <translation>Manager no.</translation>
+        </message>
+        <message>
+            <source>PIN</source>
+            <translation>PIN</translation>
+        </message>
+        <message>
+            <source>Confirm (Enter)</source>
+            <translation>Confirm (Enter)</translation>
+        </message>
+        <message>
+            <source>Cancel (Esc)</source>
+            <translation>Cancel (Esc)</translation>
+        </message>
+        <message>
+            <source>Manager PIN needed: {why}</source>
+            <translation>Manager PIN needed: {why}</translation>
+        </message>
+    </context>
+    <context>
+        <name>SyncPage</name>
+        <message>
+            <source>Outbox &amp; conflicts</source>
+            <translation>Outbox &amp; conflicts</translation>
+        </message>
+    </context>
+    <context>
+        <name>SyncStatusBar</name>
+        <message>
+            <source>Waiting for HQ: {n}</source>
+            <translation>Waiting for HQ: {n}</translation>
+        </message>
+    </context>
+    <context>
+        <name>app</name>
+        <message>
+            <source>Something went wrong. What you saved is safe. If it happens again, send this log file to support:
+{path}</source>
+            <translation>Something went wrong. What you saved is safe. If it happens again, send this log file to support:
+{path}</translation>
+        </message>
+        <message>
+            <source>GuideDesk</source>
+            <translation>GuideDesk</translation>
+        </message>
+    </context>
+    <context>
+        <name>messages</name>
+        <message>
+            <source>Unknown code. Ask the shopper for their member code.</source>
+            <translation>Unknown code. Ask the shopper for their member code.</translation>
+        </message>
+        <message>
+            <source>This is a payment code. Please ask for the member code instead.</source>
+            <translation>This is a payment code. Please ask for the member code instead.</translation>
+        </message>
+        <message>
+            <source>The member code is damaged. Ask the shopper to refresh it.</source>
+            <translation>The member code is damaged. Ask the shopper to refresh it.</translation>
+        </message>
+        <message>
+            <source>This member code was signed with a key this counter does not know yet. Sync, then scan again.</source>
+            <translation>This member code was signed with a key this counter does not know yet. Sync, then scan again.</translation>
+        </message>
+        <message>
+            <source>This member code is not genuine (signature check failed).</source>
+            <translation>This member code is not genuine (signature check failed).</translation>
+        </message>
+        <message>
+            <source>The member code has expired. Ask the shopper to refresh it in the mini-program.</source>
+            <translation>The member code has expired. Ask the shopper to refresh it in the mini-program.</translation>
+        </message>
+        <message>
+            <source>The member code is not valid yet. Check the clock of this computer.</source>
+            <translation>The member code is not valid yet. Check the clock of this computer.</translation>
+        </message>
+        <message>
+            <source>This member code was already used. Ask the shopper to refresh it.</source>
+            <translation>This member code was already used. Ask the shopper to refresh it.</translation>
+        </message>
+        <message>
+            <source>This member is not on this workstation yet. Enroll them, or retry when online.</source>
+            <translation>This member is not on this workstation yet. Enroll them, or retry when online.</translation>
+        </message>
+        <message>
+            <source>Looking the member up at HQ…</source>
+            <translation>Looking the member up at HQ…</translation>
+        </message>
+        <message>
+            <source>HQ does not know this member.</source>
+            <translation>HQ does not know this member.</translation>
+        </message>
+        <message>
+            <source>HQ did not accept this member code.</source>
+            <translation>HQ did not accept this member code.</translation>
+        </message>
+        <message>
+            <source>Wrong employee number or PIN. {attempts_left} tries left.</source>
+            <translation>Wrong employee number or PIN. {attempts_left} tries left.</translation>
+        </message>
+        <message>
+            <source>Too many wrong PINs. Locked for {minutes} more minute(s).</source>
+            <translation>Too many wrong PINs. Locked for {minutes} more minute(s).</translation>
+        </message>
+        <message>
+            <source>This employee is no longer active at this store.</source>
+            <translation>This employee is no longer active at this store.</translation>
+        </message>
+        <message>
+            <source>This needs a store manager's PIN.</source>
+            <translation>This needs a store manager's PIN.</translation>
+        </message>
+        <message>
+            <source>Enter your employee number.</source>
+            <translation>Enter your employee number.</translation>
+        </message>
+        <message>
+            <source>No such employee at this store.</source>
+            <translation>No such employee at this store.</translation>
+        </message>
+        <message>
+            <source>No guides on this workstation yet: sync with HQ first.</source>
+            <translation>No guides on this workstation yet: sync with HQ first.</translation>
+        </message>
+        <message>
+            <source>This member is already bound to you.</source>
+            <translation>This member is already bound to you.</translation>
+        </message>
+        <message>
+            <source>A binding for this member is still waiting for HQ.</source>
+            <translation>A binding for this member is still waiting for HQ.</translation>
+        </message>
+        <message>
+            <source>This member belongs to another store: scan their member code to bind them here.</source>
+            <translation>This member belongs to another store: scan their member code to bind them here.</translation>
+        </message>
+        <message>
+            <source>Bound to {guide_name} at {store_name} (another store): cannot bind here.</source>
+            <translation>Bound to {guide_name} at {store_name} (another store): cannot bind here.</translation>
+        </message>
+        <message>
+            <source>Bound to {guide_name}, protected until {protected_until}. Ask for a transfer instead.</source>
+            <translation>Bound to {guide_name}, protected until {protected_until}. Ask for a transfer instead.</translation>
+        </message>
+        <message>
+            <source>HQ refused: the member was bound to {winner_guide_name} ({winner_store_name}) first.</source>
+            <translation>HQ refused: the member was bound to {winner_guide_name} ({winner_store_name}) first.</translation>
+        </message>
+        <message>
+            <source>HQ refused: another binding of this member came first.</source>
+            <translation>HQ refused: another binding of this member came first.</translation>
+        </message>
+        <message>
+            <source>The binding changed meanwhile; scan again.</source>
+            <translation>The binding changed meanwhile; scan again.</translation>
+        </message>
+        <message>
+            <source>The current binding is not confirmed by HQ yet; sync first.</source>
+            <translation>The current binding is not confirmed by HQ yet; sync first.</translation>
+        </message>
+        <message>
+            <source>This member is not bound to anyone: bind them instead.</source>
+            <translation>This member is not bound to anyone: bind them instead.</translation>
+        </message>
+        <message>
+            <source>The member is already bound to that guide.</source>
+            <translation>The member is already bound to that guide.</translation>
+        </message>
+        <message>
+            <source>A transfer request for this member is already open.</source>
+            <translation>A transfer request for this member is already open.</translation>
+        </message>
+        <message>
+            <source>The reason is too long.</source>
+            <translation>The reason is too long.</translation>
+        </message>
+        <message>
+            <source>This request was already decided.</source>
+            <translation>This request was already decided.</translation>
+        </message>
+        <message>
+            <source>Unknown transfer request.</source>
+            <translation>Unknown transfer request.</translation>
+        </message>
+        <message>
+            <source>The shopper's consent to the privacy notice is required to enroll.</source>
+            <translation>The shopper's consent to the privacy notice is required to enroll.</translation>
+        </message>
+        <message>
+            <source>The shopper's consent is missing.</source>
+            <translation>The shopper's consent is missing.</translation>
+        </message>
+        <message>
+            <source>This phone number is already a member.</source>
+            <translation>This phone number is already a member.</translation>
+        </message>
+        <message>
+            <source>Enter an 11-digit mainland mobile number.</source>
+            <translation>Enter an 11-digit mainland mobile number.</translation>
+        </message>
+        <message>
+            <source>Enter the shopper's name.</source>
+            <translation>Enter the shopper's name.</translation>
+        </message>
+        <message>
+            <source>This member has no phone number on file.</source>
+            <translation>This member has no phone number on file.</translation>
+        </message>
+        <message>
+            <source>The note is empty or too long.</source>
+            <translation>The note is empty or too long.</translation>
+        </message>
+        <message>
+            <source>The reason is not valid.</source>
+            <translation>The reason is not valid.</translation>
+        </message>
+        <message>
+            <source>This tag is not available at this store.</source>
+            <translation>This tag is not available at this store.</translation>
+        </message>
+        <message>
+            <source>HQ could not issue that card number.</source>
+            <translation>HQ could not issue that card number.</translation>
+        </message>
+        <message>
+            <source>This task is already closed.</source>
+            <translation>This task is already closed.</translation>
+        </message>
+        <message>
+            <source>Unknown task.</source>
+            <translation>Unknown task.</translation>
+        </message>
+        <message>
+            <source>The follow-up date is not valid.</source>
+            <translation>The follow-up date is not valid.</translation>
+        </message>
+        <message>
+            <source>This member was contacted {used} times in {window_days} days (limit {limit}).</source>
+            <translation>This member was contacted {used} times in {window_days} days (limit {limit}).</translation>
+        </message>
+        <message>
+            <source>Cannot reach HQ. Check the address and the network.</source>
+            <translation>Cannot reach HQ. Check the address and the network.</translation>
+        </message>
+        <message>
+            <source>The secure connection to HQ failed (certificate not trusted). Check the address.</source>
+            <translation>The secure connection to HQ failed (certificate not trusted). Check the address.</translation>
+        </message>
+        <message>
+            <source>The connection to HQ broke off. It will retry.</source>
+            <translation>The connection to HQ broke off. It will retry.</translation>
+        </message>
+        <message>
+            <source>The request to HQ failed. Check the address.</source>
+            <translation>The request to HQ failed. Check the address.</translation>
+        </message>
+        <message>
+            <source>HQ had a problem. It will retry later.</source>
+            <translation>HQ had a problem. It will retry later.</translation>
+        </message>
+        <message>
+            <source>That address does not answer like a GuideDesk HQ.</source>
+            <translation>That address does not answer like a GuideDesk HQ.</translation>
+        </message>
+        <message>
+            <source>This enrollment code is not valid. Check it with HQ.</source>
+            <translation>This enrollment code is not valid. Check it with HQ.</translation>
+        </message>
+        <message>
+            <source>This enrollment code was already used. Ask HQ for a new one.</source>
+            <translation>This enrollment code was already used. Ask HQ for a new one.</translation>
+        </message>
+        <message>
+            <source>This enrollment code has expired. Ask HQ for a new one.</source>
+            <translation>This enrollment code has expired. Ask HQ for a new one.</translation>
+        </message>
+        <message>
+            <source>Too many failed tries. Wait {retry_after} seconds.</source>
+            <translation>Too many failed tries. Wait {retry_after} seconds.</translation>
+        </message>
+        <message>
+            <source>This workstation is already enrolled.</source>
+            <translation>This workstation is already enrolled.</translation>
+        </message>
+        <message>
+            <source>This workstation is not enrolled with HQ yet.</source>
+            <translation>This workstation is not enrolled with HQ yet.</translation>
+        </message>
+        <message>
+            <source>HQ has revoked this workstation. Ask HQ for a new enrollment code.</source>
+            <translation>HQ has revoked this workstation. Ask HQ for a new enrollment code.</translation>
+        </message>
+        <message>
+            <source>HQ needs a newer GuideDesk. Please update.</source>
+            <translation>HQ needs a newer GuideDesk. Please update.</translation>
+        </message>
+        <message>
+            <source>HQ did not accept this workstation's key.</source>
+            <translation>HQ did not accept this workstation's key.</translation>
+        </message>
+        <message>
+            <source>Enter HQ's address, e.g. https://hq.example.cn</source>
+            <translation>Enter HQ's address, e.g. https://hq.example.cn</translation>
+        </message>
+        <message>
+            <source>A sync is already running.</source>
+            <translation>A sync is already running.</translation>
+        </message>
+        <message>
+            <source>Cancelled. It continues where it stopped next time.</source>
+            <translation>Cancelled. It continues where it stopped next time.</translation>
+        </message>
+        <message>
+            <source>Something went wrong ({code}). What was saved stays saved; the log has details.</source>
+            <translation>Something went wrong ({code}). What was saved stays saved; the log has details.</translation>
+        </message>
+    </context>
+    <context>
+        <name>pages</name>
+        <message>
+            <source>Counter</source>
+            <translation>Counter</translation>
+        </message>
+        <message>
+            <source>Outbox &amp; conflicts</source>
+            <translation>Outbox &amp; conflicts</translation>
+        </message>
+    </context>
+</TS>

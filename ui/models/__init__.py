@@ -1,0 +1,1 @@
+"""Qt table models over paged services (names end in `TableModel`)."""

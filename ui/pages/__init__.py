@@ -1,0 +1,47 @@
+"""The page registry: the shell shows these pages, in this order. To add a page, append one `PageSpec`
+(see ui/README.md). Factories import their module lazily so start-up stays fast."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ui.context import AppContext
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    title: str  # English source text, marked with QT_TRANSLATE_NOOP("pages", …); the shell translates it
+    factory: Callable[[AppContext], QWidget]
+    needs_manager: bool = False  # a guide opening it is asked for a manager PIN on the same screen
+    icon: str = ""  # resources/icons/<icon>.svg
+    shortcut: str = ""  # e.g. "Ctrl+1"
+
+
+def _counter(ctx: AppContext) -> QWidget:
+    from ui.pages.counter import CounterPage
+
+    return CounterPage(ctx)
+
+
+def _sync(ctx: AppContext) -> QWidget:
+    from ui.pages.sync import SyncPage
+
+    return SyncPage(ctx)
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("counter", QT_TRANSLATE_NOOP("pages", "Counter"), _counter, icon="counter", shortcut="Ctrl+1"),
+    PageSpec("sync", QT_TRANSLATE_NOOP("pages", "Outbox & conflicts"), _sync, icon="sync", shortcut="Ctrl+9"),
+]
+
+
+def page_specs() -> list[PageSpec]:
+    return list(PAGES)

@@ -1,0 +1,1 @@
+"""Reusable widgets of the window (member card, status bar pieces, prompts)."""
