@@ -17,6 +17,7 @@ from app.clock import Clock, SystemClock
 from app.db.database import Database
 from app.db.models import SyncState
 from app.security.crypto import PhoneCipher
+from app.security.phone_key import open_phone_cipher
 
 
 def default_data_dir() -> Path:
@@ -36,7 +37,12 @@ class Workstation:
     def open(cls, data_dir: Path | None = None, *, clock: Clock | None = None) -> Workstation:
         path = Path(data_dir) if data_dir else default_data_dir()
         db = Database(path)
-        return cls(data_dir=path, db=db, cipher=PhoneCipher.for_data_dir(path), clock=clock or SystemClock())
+        try:
+            cipher = open_phone_cipher(path, db)
+        except BaseException:
+            db.close()
+            raise
+        return cls(data_dir=path, db=db, cipher=cipher, clock=clock or SystemClock())
 
     def hq_now(self) -> datetime:
         """Now by HQ's clock: this PC's clock corrected by the offset measured at the last sync. Dynamic

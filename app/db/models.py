@@ -382,6 +382,17 @@ class TransferRequest(Base):
     __table_args__ = (Index("ix_transfer_requests_state", "state", "created_at"),)
 
 
+class KeyCheck(Base):
+    """A check value of each key that seals data in this database (`phone`: the phone master key), so
+    a key read from the keyring that is not the one the data was sealed with is detected at start,
+    explained, and never written over (app/security/phone_key.py)."""
+
+    __tablename__ = "key_checks"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    check_value: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class SyncState(Base):
     """The workstation's sync position and identity (one row, id = 1)."""
 
@@ -399,4 +410,5 @@ class SyncState(Base):
 
 LOCAL_TABLES: tuple[type[Base], ...] = (
     Outbox, Visit, Activity, DailyStat, AuditEvent, UsedNonce, LoginState, TransferRequest, SyncState,
+    KeyCheck,
 )  # fmt: skip

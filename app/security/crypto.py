@@ -1,7 +1,8 @@
 """Phone numbers at rest: AES-GCM encryption and an HMAC blind index, under one per-workstation key.
 
 The master key lives in the OS keyring; where no keyring works (a service account, a headless box) it
-falls back to a 0600 file in the data directory (`app.security.secrets`). Two independent subkeys are
+falls back to a 0600 file in the data directory (`app.security.secrets`). It is loaded, created once, and
+checked against the data it sealed by `app.security.phone_key`. Two independent subkeys are
 derived with HKDF, so the index key can never decrypt and the cipher key never appears in an index.
 """
 
@@ -12,29 +13,19 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from app.security.secrets import SecretStore
-
-MASTER_KEY = "phone_master_key"  # name in the secret store
 _PHONE_AAD = b"guidedesk/phone/v1"
 _NONCE_BYTES = 12
 
 
-def load_master_key(data_dir: Path) -> bytes:
-    """The workstation's master key, created on first use, kept in the OS keyring (or the 0600-file
-    fallback of `SecretStore`)."""
-    store = SecretStore(data_dir)
-    stored = store.get(MASTER_KEY)
-    if stored:
-        return bytes.fromhex(stored)
-    key = secrets.token_bytes(32)
-    store.set(MASTER_KEY, key.hex())
-    return key
+def key_check_value(master: bytes) -> str:
+    """A value that identifies the key without revealing it (HMAC of a fixed label): kept beside the data
+    the key seals, so a different key is recognised before it seals or fails to open anything."""
+    return hmac.new(master, b"guidedesk/key-check/v1", hashlib.sha256).hexdigest()[:32]
 
 
 def _subkey(master: bytes, purpose: bytes) -> bytes:
@@ -51,10 +42,6 @@ class PhoneCipher:
     @classmethod
     def from_master(cls, master: bytes) -> PhoneCipher:
         return cls(_subkey(master, b"guidedesk/phone-cipher"), _subkey(master, b"guidedesk/phone-index"))
-
-    @classmethod
-    def for_data_dir(cls, data_dir: Path) -> PhoneCipher:
-        return cls.from_master(load_master_key(data_dir))
 
     # Built once per cipher, not per call: constructing the AESGCM object and keying the HMAC cost as
     # much as the work itself (the demo generator and a first sync seal a million phones).
