@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.sync.protocol import PROTOCOL_VERSION
+from hq import console
 from hq.api import routes_admin, routes_device, routes_members, routes_sync
 from hq.api.bodies import BodyLimits
 from hq.api.errors import install_error_handlers
@@ -49,6 +50,7 @@ def create_app(settings: Settings, *, runtime: HqRuntime | None = None) -> FastA
     app.include_router(routes_sync.router)
     app.include_router(routes_members.router)
     app.include_router(routes_admin.router)
+    console.install(app)
     return app
 
 

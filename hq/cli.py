@@ -15,6 +15,8 @@
     guidedesk-hq revoke-device DEVICE_ID
     guidedesk-hq rotate-key
     guidedesk-hq prune
+    guidedesk-hq add-user USERNAME --role admin|operator|analyst [--name NAME] [--password-stdin]
+    guidedesk-hq api-key USERNAME [--label LABEL]
     guidedesk-hq demo [--stores N] [--members-per-store M] [--seed S] [--force] [--json]
 
 Settings come from the environment (hq/config.py); `--db-url` overrides GUIDEDESK_HQ_DB_URL. STORE is a
@@ -38,7 +40,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from hq import cli_files, cli_reports
+from hq import cli_files, cli_reports, cli_users
 from hq.config import Settings
 from hq.db.bootstrap import HqFacts, bootstrap
 from hq.db.database import HqDatabase
@@ -90,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("device_id")
     cli_files.add_commands(sub)
     cli_reports.add_commands(sub)
+    cli_users.add_commands(sub)
     sub.add_parser("rotate-key", help="a new member-code signing key (old keys keep verifying)")
     sub.add_parser("prune", help="drop change-index removes older than the retention period")
     demo = sub.add_parser("demo", help="seed a demo chain; prints enrollment codes and PINs once")
@@ -278,6 +281,7 @@ COMMANDS: dict[str, Callable[[HqRuntime, argparse.Namespace, Out], int]] = {
     "rotate-key": _rotate,
     "prune": _prune,
     "demo": _demo,
+    **cli_users.COMMANDS,
 }
 
 

@@ -408,3 +408,62 @@ class ChangeIndex(Base):
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("ix_change_index_scope_version", "scope", "version"),)
+
+
+# ---------------------------------------------------------------- HQ console (hq/console): staff and sessions
+
+
+class HqUser(Base):
+    """A member of HQ staff who signs in to the web console. `role`: admin | operator | analyst.
+    Repeated wrong passwords lock the account until `locked_until`."""
+
+    __tablename__ = "hq_users"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))  # scrypt, see hq/services/users.py
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class HqSession(Base):
+    """A signed-in console session, kept server-side: the cookie holds a random token, this row only its
+    SHA-256. Expires after `idle` inactivity or at `expires_at`, whichever comes first."""
+
+    __tablename__ = "hq_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("hq_users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class HqApiKey(Base):
+    """A per-user key for the admin REST API (scripts): shown once, kept as its SHA-256, revocable."""
+
+    __tablename__ = "hq_api_keys"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("hq_users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# Dashboard reads (hq/services/dashboard.py): each count is one range scan of a covering index, in
+# time order, so a year over every store never touches the tables themselves.
+Index("ix_members_enrolled_stats", Member.enrolled_at, Member.store_id, Member.enrolled_by_guide_id,
+      Member.is_paid)  # fmt: skip
+Index("ix_members_created_stats", Member.created_at, Member.store_id)
+Index("ix_declines_at_stats", Decline.at, Decline.store_id, Decline.guide_id)
+Index("ix_bindings_bound_stats", Binding.bound_at, Binding.store_id, Binding.guide_id)
+Index("ix_task_items_done_stats", TaskItem.completed_at, TaskItem.state, TaskItem.store_id,
+      TaskItem.completed_by_guide_id)  # fmt: skip
+Index("ix_task_items_due_stats", TaskItem.state, TaskItem.due_at, TaskItem.store_id,
+      TaskItem.assigned_guide_id)  # fmt: skip
