@@ -88,6 +88,12 @@ def _parser() -> argparse.ArgumentParser:
     member.add_argument("member")
     member.add_argument("--out", type=Path, help="PNG path (default: member-<card>.png)")
     member.add_argument("--ttl-seconds", type=int, default=None)
+    member.add_argument(
+        "--format",
+        choices=["compact", "gdm1"],
+        default="compact",
+        help="compact m1. code (default: 149 characters, no capitals) or the older GDM1 code",
+    )
     revoke = sub.add_parser("revoke-device", help="revoke a workstation; it wipes its replica at next sync")
     revoke.add_argument("device_id")
     cli_files.add_commands(sub)
@@ -210,6 +216,7 @@ def _member_code(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
                 member_id=member.id,
                 now=runtime.now(),
                 ttl_seconds=ttl,
+                compact=args.format == "compact",
             )
         except SigningKeyUnavailable:
             print(

@@ -5,8 +5,9 @@ keyboard, decided locally, in this order:
    control/invisible character → `unknown_code`, before any other parsing;
 2. a payment code (WeChat Pay, Alipay, UnionPay) → `payment_code`; never looked up, stored, logged or
    synced — not even its length;
-3. `GDM1:` dynamic member code → verified offline against HQ's synced public keys: malformed, unknown
-   key, forged, expired or not yet valid (beyond the clock tolerance), replayed nonce — each its own code;
+3. a dynamic member code, compact (`m1.`, any case) or `GDM1:` → verified offline against HQ's synced
+   public keys: malformed, unknown key, forged, expired or not yet valid (beyond the clock tolerance),
+   replayed nonce — each its own code;
 4. an 11-digit mainland mobile typed by hand → lookup by HMAC blind index (replica, then members enrolled
    here and still pending at HQ); never taken for a card number;
 5. `GDC1:<card>` or a bare card number → lookup by card code (replica, then pending enrollments);
@@ -36,11 +37,11 @@ from app.db.models import Member, MemberCode, Outbox, Policy, QrKey, UsedNonce
 from app.errors import MemberNotFound, ScanRejected
 from app.qr import (
     MAX_CODE_LENGTH,
-    MEMBER_PREFIX,
     CodeFormatError,
+    is_member_code,
     parse_card_code,
     parse_member_code,
-    verify_signature,
+    verifying_key,
 )
 from app.security.crypto import PhoneCipher
 from app.services.effective import pending_enrollment, pending_enrollment_by_phone
@@ -112,7 +113,7 @@ def classify(text: str) -> InputKind:
         return "unknown"
     if _PAYMENT.fullmatch(line):
         return "payment"
-    if line.startswith(MEMBER_PREFIX):
+    if is_member_code(line):
         return "member_code"
     if MOBILE.fullmatch(line):  # before cards: a mobile number must never be looked up as a card
         return "phone"
@@ -124,7 +125,10 @@ def classify(text: str) -> InputKind:
 _k, _n, _m = QrKey.__table__, UsedNonce.__table__, Member.__table__
 _c, _o, _p = MemberCode.__table__, Outbox.__table__, Policy.__table__
 
-_ACTIVE_KEY = select(_k.c.public_key).where(_k.c.key_id == bindparam("key_id"), _k.c.active == true())
+_ACTIVE_KEY = select(_k.c.key_id, _k.c.public_key).where(
+    _k.c.key_id == bindparam("key_id"), _k.c.active == true()
+)
+_ACTIVE_KEYS = select(_k.c.key_id, _k.c.public_key).where(_k.c.active == true())  # a handful of rows
 _NONCE_SPENT = select(_n.c.nonce).where(_n.c.nonce == bindparam("nonce"))
 _FORGET_EXPIRED_NONCES = delete(UsedNonce).where(UsedNonce.expires_at < bindparam("now"))  # indexed
 _SPEND_NONCE = insert(UsedNonce)
@@ -170,11 +174,18 @@ def _member_code(session: Session, conn: Connection, line: str, now: datetime) -
     if not all(v.isprintable() for v in (claims.member_id, claims.key_id, claims.nonce)):
         # JSON escapes can smuggle NULs or lone surrogates (which SQLite cannot even bind) into claims.
         raise ScanRejected("malformed_code", kind="member_code")
-    key = conn.execute(_ACTIVE_KEY, {"key_id": claims.key_id}).scalar()
-    if key is None:
-        raise ScanRejected("unknown_key", key_id=claims.key_id)
-    if not verify_signature(code, key):
+    if code.compact:  # names its key by a one-byte tag: try the active keys that carry it
+        rows = conn.execute(_ACTIVE_KEYS)
+    else:
+        rows = conn.execute(_ACTIVE_KEY, {"key_id": claims.key_id})
+    found = verifying_key(code, [(key_id, public) for key_id, public in rows])
+    if found is None:
+        named = f"#{code.key_tag:02x}" if code.compact else claims.key_id
+        raise ScanRejected("unknown_key", key_id=named)
+    key_id, verified = found
+    if not verified:
         raise ScanRejected("forged_code")
+    claims = code.with_key_id(key_id).claims
     seconds = conn.execute(_TOLERANCE).scalar()
     if seconds is None:  # no policy pulled yet (a fresh workstation): the model's defaults
         seconds = policy_of(session).clock_tolerance_seconds

@@ -32,7 +32,9 @@ router = APIRouter(prefix="/v1/members", tags=["members"])
 )
 def lookup(
     request: Request,
-    code: str = Query(max_length=512, description="the GDM1 member code the shopper showed"),
+    code: str = Query(
+        max_length=512, description="the dynamic member code the shopper showed (compact m1. or GDM1)"
+    ),
     token: str = Depends(device_token),
 ) -> JsonResponse:
     runtime = runtime_of(request)

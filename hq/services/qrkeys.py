@@ -14,8 +14,16 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.qr import CodeFormatError, MemberCodeClaims, parse_member_code, public_key_bytes, sign_member_code
-from app.qr import verify_signature as verify_code_signature
+from app.qr import (
+    CodeFormatError,
+    MemberCodeClaims,
+    compact_representable,
+    parse_member_code,
+    public_key_bytes,
+    sign_compact_member_code,
+    sign_member_code,
+    verifying_key,
+)
 from hq.db.models import QrKey
 from hq.db.upsert import insert_ignore, rowcount
 from hq.security.keys import QR_SEAL_KEY, UnsealError, derive_key, seal, unseal
@@ -107,10 +115,22 @@ def signing_key(session: Session, *, master_secret: str) -> tuple[str, Ed25519Pr
 
 
 def mint_member_code(
-    session: Session, *, master_secret: str, member_id: str, now: datetime, ttl_seconds: int
+    session: Session,
+    *,
+    master_secret: str,
+    member_id: str,
+    now: datetime,
+    ttl_seconds: int,
+    compact: bool = True,
 ) -> str:
-    """A fresh dynamic `GDM1:` code for a member (what the member's phone would show)."""
+    """A fresh dynamic member code for a member (what the member's phone would show): the compact
+    `m1.` format (149 characters, no capitals) by default, `GDM1:` when asked or when the claims do not
+    fit the compact layout (a member id that is not a UUID, a lifetime over 18 hours)."""
     key_id, private = signing_key(session, master_secret=master_secret)
+    if compact and compact_representable(member_id=member_id, ttl_seconds=ttl_seconds):
+        return sign_compact_member_code(
+            private, key_id=key_id, member_id=member_id, issued=now, ttl_seconds=ttl_seconds
+        )
     return sign_member_code(private, key_id=key_id, member_id=member_id, issued=now, ttl_seconds=ttl_seconds)
 
 
@@ -123,11 +143,16 @@ def verify_member_code(
         parsed = parse_member_code(text)
     except CodeFormatError as exc:
         raise CodeRejected("malformed_code") from exc
-    row = session.get(QrKey, parsed.claims.key_id)
-    if row is None or not row.active:
+    active = select(QrKey.key_id, QrKey.public_key).where(QrKey.active.is_(True))
+    if not parsed.compact:  # a compact code names its key by a one-byte tag: every active key is tried
+        active = active.where(QrKey.key_id == parsed.claims.key_id)
+    found = verifying_key(parsed, [(k, pub) for k, pub in session.execute(active)])
+    if found is None:
         raise CodeRejected("unknown_key")
-    if not verify_code_signature(parsed, row.public_key):
+    key_id, verified = found
+    if not verified:
         raise CodeRejected("bad_signature")
+    parsed = parsed.with_key_id(key_id)
     tolerance = timedelta(seconds=tolerance_s)
     if parsed.claims.issued > now + tolerance:
         raise CodeRejected("code_not_yet_valid")

@@ -98,7 +98,7 @@ class Hq:
         body = answer.json()
         return DeviceClient(self, body["device_id"], body["token"], store.id)
 
-    def member_code(self, member_id: str, *, ttl_seconds: int | None = None) -> str:
+    def member_code(self, member_id: str, *, ttl_seconds: int | None = None, compact: bool = True) -> str:
         with self.runtime.db.read() as s:
             ttl = ttl_seconds or current_policy(s).code_ttl_seconds
             return mint_member_code(
@@ -107,6 +107,7 @@ class Hq:
                 member_id=member_id,
                 now=self.clock(),
                 ttl_seconds=ttl,
+                compact=compact,
             )
 
 

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from app.qr import parse_member_code, verify_signature
+from app.qr import parse_member_code, verify_signature, verifying_key
 from hq.app import create_app
 from hq.cli import main
 from hq.config import DB_FILENAME, Settings
@@ -70,6 +70,13 @@ def test_day_one_commands_make_a_store_a_till_can_enroll_in(data_dir: Path, tmp_
     png = tmp_path / "m.png"
     code, lines = _run("member-code", member.card_no, "--out", str(png))
     assert code == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    signed = parse_member_code(lines[0])
+    assert signed.compact and len(lines[0]) == 149, "HQ mints the compact code by default"
+    with db.read() as s:
+        keys = [(k, pub) for k, pub in s.execute(select(QrKey.key_id, QrKey.public_key))]
+    assert verifying_key(signed, keys) is not None and verifying_key(signed, keys)[1]
+    assert signed.claims.member_id == member.id
+    code, lines = _run("member-code", member.card_no, "--out", str(png), "--format", "gdm1")
     signed = parse_member_code(lines[0])
     with db.read() as s:
         public = s.scalar(select(QrKey.public_key).where(QrKey.key_id == signed.claims.key_id))

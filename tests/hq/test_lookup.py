@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from app.db.models import Member as ReplicaMember
@@ -52,15 +53,19 @@ def test_a_shopper_from_another_store_is_found_with_their_code(hq: Hq, ws: Works
     assert [tuple(r) for r in audited] == [(device.device_id, member.id)]
 
 
-def test_no_valid_code_no_member(hq: Hq) -> None:
+@pytest.mark.parametrize("compact", [True, False], ids=["compact", "gdm1"])
+def test_no_valid_code_no_member(hq: Hq, compact: bool) -> None:
     """Forged, expired, unknown-key and garbage codes are refused; an id alone finds nothing."""
     store = hq.store()
     member = hq.member(store)
     device = hq.device(store)
-    good = hq.member_code(member.id, ttl_seconds=60)
+    good = hq.member_code(member.id, ttl_seconds=60, compact=compact)
+    assert _lookup(hq, device, good).status_code == 200
+    good = hq.member_code(member.id, ttl_seconds=60, compact=compact)
     cases = {
-        "forged": good[:-4] + "AAAA",
+        "forged": good[:-4] + ("aaaa" if good[-4:] != "aaaa" else "bbba"),
         "garbage": "GDM1:" + member.id,
+        "compact garbage": "m1." + member.id,
         "card": member.card_no,
     }
     for name, code in cases.items():
@@ -70,6 +75,19 @@ def test_no_valid_code_no_member(hq: Hq) -> None:
     hq.clock.advance(seconds=60 + 121)
     expired = _lookup(hq, device, good).json()
     assert expired["details"]["reason"] == "code_expired"
+
+
+def test_hq_mints_the_compact_code_by_default(hq: Hq) -> None:
+    """New codes are the 149-character lowercase format; GDM1 on request; both find the member."""
+    store = hq.store()
+    member = hq.member(store)
+    device = hq.device(store)
+    new, old = hq.member_code(member.id), hq.member_code(member.id, compact=False)
+    assert new.startswith("m1.") and len(new) == 149 and new == new.lower()
+    assert old.startswith("GDM1:")
+    for code in (new, old, new.upper()):
+        answer = _lookup(hq, device, code)
+        assert answer.status_code == 200 and answer.json()["member_id"] == member.id
 
 
 def test_key_rotation_keeps_old_codes_until_the_key_is_retired(hq: Hq) -> None:
@@ -83,7 +101,7 @@ def test_key_rotation_keeps_old_codes_until_the_key_is_retired(hq: Hq) -> None:
             s, master_secret=hq.runtime.facts.master_secret, now=hq.clock(), changes=changes
         )
     new_code = hq.member_code(member.id)
-    assert parse_member_code(new_code).claims.key_id == new_key != "k1"
+    assert parse_member_code(new_code).matches_key(new_key) and new_key != "k1"
     assert _lookup(hq, device, old_code).status_code == 200
     with hq.tx() as (s, changes):
         assert retire_key(s, key_id="k1", now=hq.clock(), changes=changes)
