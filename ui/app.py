@@ -189,18 +189,23 @@ def make_application(argv: Sequence[str] = ()) -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def build_window(ws: Any, settings: Any, *, inline: bool = False, demo: Any = None) -> MainWindow:
+def build_window(
+    ws: Any, settings: Any, *, inline: bool = False, demo: Any = None, autosync: bool = True
+) -> MainWindow:
     """The window over an open workstation (also what tests build): runner, session, context, shell."""
     from PySide6.QtWidgets import QApplication
 
     from ui.context import AppContext, GuideSession
     from ui.main_window import MainWindow
     from ui.resources import style_sheet
+    from ui.sync_controller import SyncController
     from ui.tasks import TaskRunner
 
     runner = TaskRunner(ws, inline=inline)
     ctx = AppContext(ws=ws, runner=runner, settings=settings, session=GuideSession(), demo=demo)
+    ctx.sync = SyncController(ctx, auto=autosync)
     window = MainWindow(ctx)
+    ctx.sync.setParent(window)
     app = QApplication.instance()
     if app is not None and not app.styleSheet():
         app.setStyleSheet(style_sheet())  # type: ignore[attr-defined]

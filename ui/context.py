@@ -60,6 +60,8 @@ class AppContext:
     session: GuideSession
     # Set by the main window: ask for a manager PIN on the current screen, then call back with the manager.
     request_manager: Callable[[str, Callable[[GuideRef], None]], None] = lambda _why, _then: None
+    # The sync controller (ui/sync_controller.py): `sync_now()`, signals for status and progress.
+    sync: Any = None
     # Demo mode only (python run.py app): mints a fresh signed member code at the local HQ.
     demo: Any = None
     extras: dict[str, Any] = field(default_factory=dict)

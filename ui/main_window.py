@@ -11,15 +11,18 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QStackedWidget,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +31,11 @@ from app.services.common import GuideRef
 from ui import messages
 from ui.context import AppContext
 from ui.pages import PageSpec, page_specs
+from ui.pages.login import LoginScreen
 from ui.resources import icon
+from ui.station import StationInfo, station_info
+from ui.sync_controller import SyncController
+from ui.widgets.idle import IdleLock
 from ui.widgets.manager_prompt import ManagerPrompt
 from ui.widgets.sync_status import SyncStatusBar
 
@@ -129,9 +136,34 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("app"))
         self.screens = QStackedWidget(objectName="screens")
         self.setCentralWidget(self.screens)
+        if ctx.sync is None:
+            ctx.sync = SyncController(ctx, parent=self)
+        self.station: StationInfo | None = None
         self.shell = Shell(ctx, specs if specs is not None else page_specs(), self)
         self.screens.addWidget(self.shell)
+        self.login = LoginScreen(ctx, self)
+        self.screens.addWidget(self.login)
+        self.wizard: QWidget | None = None
         ctx.request_manager = self.shell.ask_manager
+
+        self.toolbar = QToolBar(self.tr("Guide"), objectName="guideBar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.store_label = QLabel(objectName="storeName")
+        self.toolbar.addWidget(self.store_label)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.toolbar.addWidget(spacer)
+        self.switch_action = self._action(self.tr("Switch guide"), "F12", "switch", self.switch_guide)
+        self.lock_action = self._action(self.tr("Lock"), "Ctrl+L", "lock", self.lock)
+        self.sync_action = self._action(self.tr("Sync now"), "F5", "sync", lambda: self.ctx.sync.sync_now())
+
+        self.idle_lock = IdleLock(ctx.settings.idle_lock_minutes, self)
+        self.idle_lock.idle.connect(self._on_idle_lock_idle)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle_lock)
 
         self.sync_status = SyncStatusBar(ctx, self)
         self.statusBar().addPermanentWidget(self.sync_status, 1)
@@ -146,9 +178,67 @@ class MainWindow(QMainWindow):
 
     # ---- screens
 
+    def _action(self, text: str, key: str, icon_name: str, slot: Callable[[], None]) -> QAction:
+        action = QAction(icon(icon_name), f"{text} ({key})", self)
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.toolbar.addAction(action)
+        return action
+
     def start(self) -> None:
-        """The first screen: the first-run wizard, the login screen, or the counter."""
-        self.show_shell()
+        """The first screen: the first-run wizard on a data dir not enrolled yet, else the login screen."""
+        self.ctx.runner.read(station_info, description="station").on_success(self._route).start()
+
+    def _route(self, info: StationInfo) -> None:
+        self.station = info
+        self.store_label.setText(f"{info.store_code} {info.store_name}".strip())
+        if not info.enrolled:
+            self.show_wizard()
+            return
+        self.ctx.sync.start(enrolled=True)
+        self.login.show_store(info.store_name, info.guides)
+        if self.ctx.session.guide is None:
+            self.show_login()
+        else:
+            self.show_shell()
+
+    def show_wizard(self) -> None:
+        from ui.pages.wizard import FirstRunWizard
+
+        if self.wizard is None:
+            self.wizard = FirstRunWizard(self.ctx, self)
+            self.wizard.finished.connect(self.start)
+        self.toolbar.hide()
+        self.show_screen(self.wizard)
+        self.wizard.url_edit.setFocus()
+
+    def show_login(self, *, switching: bool = False) -> None:
+        self.toolbar.hide()
+        self.idle_lock.disarm()
+        self.shell.manager_prompt.close_prompt()
+        self.show_screen(self.login)
+        self.login.prepare(switching=switching)
+
+    def switch_guide(self) -> None:
+        """Another guide takes the till: lock, then the login screen with the guide buttons."""
+        if self.ctx.session.guide is None:
+            return
+        self.ctx.session.lock()
+        self.show_login(switching=True)
+        if self.station is not None:  # guides may have changed since start (a sync)
+            self.ctx.runner.read(station_info).on_success(
+                lambda info: self.login.show_store(info.store_name, info.guides)
+            ).start()
+
+    def lock(self) -> None:
+        if self.ctx.session.guide is not None:
+            self.ctx.session.lock()
+
+    def _on_idle_lock_idle(self) -> None:
+        if self.ctx.session.guide is not None and self.screens.currentWidget() is self.shell:
+            log.info("idle: locking the counter")
+            self.ctx.session.lock()
 
     def show_screen(self, widget: QWidget) -> None:
         if self.screens.indexOf(widget) < 0:
@@ -156,7 +246,9 @@ class MainWindow(QMainWindow):
         self.screens.setCurrentWidget(widget)
 
     def show_shell(self, page: str | None = None) -> None:
+        self.toolbar.show()
         self.screens.setCurrentWidget(self.shell)
+        self.idle_lock.arm()
         self.shell.open_page(page or self.shell.current_key or self.ctx.settings.last_page or "counter")
 
     # ---- slots
@@ -164,8 +256,12 @@ class MainWindow(QMainWindow):
     def _on_session_guide_changed(self, guide: GuideRef | None) -> None:
         if guide is None:
             self.guide_label.setText(self.tr("Locked"))
+            if self.station is not None and self.screens.currentWidget() is self.shell:
+                self.show_login()
         else:
             self.guide_label.setText(self.tr("{name} ({no})").format(name=guide.name, no=guide.employee_no))
+            if self.station is not None:
+                self.show_shell("counter")
 
     def _on_runner_task_failed(self, error: BaseException, description: str) -> None:
         text = messages.text_for(error)
@@ -175,6 +271,10 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, self.tr("GuideDesk"), text)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.ctx.sync.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.idle_lock)
         self.ctx.settings.window_geometry = bytes(self.saveGeometry().data())
         self.ctx.settings.last_page = self.shell.current_key or "counter"
         self.ctx.settings.sync()

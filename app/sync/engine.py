@@ -66,6 +66,7 @@ class SyncProgress:
     pushed: int
     pulled: int
     pages: int
+    behind: int | None = None  # HQ's estimate of changes still to pull (None: HQ did not say)
 
 
 @dataclass
@@ -355,7 +356,16 @@ class SyncEngine:
                     report.pages += 1
                     report.pulled += len(changes)
                     cursor = new_cursor
-            self.on_progress(SyncProgress("pull", report.pushed, report.pulled, report.pages))
+            behind = answer.get("behind")
+            self.on_progress(
+                SyncProgress(
+                    "pull",
+                    report.pushed,
+                    report.pulled,
+                    report.pages,
+                    behind=behind if isinstance(behind, int) and not isinstance(behind, bool) else None,
+                )
+            )
             if not answer.get("has_more"):
                 return
         raise SyncError("protocol", "too_many_pages")

@@ -104,6 +104,9 @@ class PullOut(Stamped):
     cursor: str | None = None
     has_more: bool = False
     last_mutation_id: int = 0
+    behind: int = Field(
+        0, description="versions still to pull after this page (an upper bound of changes left)"
+    )
     reset_required: bool | None = Field(None, description="true: wipe the replica and pull from null")
     reason: str | None = None
 

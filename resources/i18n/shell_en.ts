@@ -2,10 +2,140 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
     <context>
+        <name>FirstRunWizard</name>
+        <message>
+            <source>Welcome to GuideDesk</source>
+            <translation>Welcome to GuideDesk</translation>
+        </message>
+        <message>
+            <source>Connect this counter to your HQ. Ask HQ for the address and a one-time enrollment code for this store.</source>
+            <translation>Connect this counter to your HQ. Ask HQ for the address and a one-time enrollment code for this store.</translation>
+        </message>
+        <message>
+            <source>one-time code from HQ</source>
+            <translation>one-time code from HQ</translation>
+        </message>
+        <message>
+            <source>HQ address</source>
+            <translation>HQ address</translation>
+        </message>
+        <message>
+            <source>Enrollment code</source>
+            <translation>Enrollment code</translation>
+        </message>
+        <message>
+            <source>Enroll (Enter)</source>
+            <translation>Enroll (Enter)</translation>
+        </message>
+        <message>
+            <source>Pages</source>
+            <translation>Pages</translation>
+        </message>
+        <message>
+            <source>Records</source>
+            <translation>Records</translation>
+        </message>
+        <message>
+            <source>Rate</source>
+            <translation>Rate</translation>
+        </message>
+        <message>
+            <source>Time left</source>
+            <translation>Time left</translation>
+        </message>
+        <message>
+            <source>Cancel (Esc)</source>
+            <translation>Cancel (Esc)</translation>
+        </message>
+        <message>
+            <source>Continue (Enter)</source>
+            <translation>Continue (Enter)</translation>
+        </message>
+        <message>
+            <source>Finish later</source>
+            <translation>Finish later</translation>
+        </message>
+        <message>
+            <source>Start (Enter)</source>
+            <translation>Start (Enter)</translation>
+        </message>
+        <message>
+            <source>Connecting to HQ…</source>
+            <translation>Connecting to HQ…</translation>
+        </message>
+        <message>
+            <source>Enrolled for {store}. First sync…</source>
+            <translation>Enrolled for {store}. First sync…</translation>
+        </message>
+        <message>
+            <source>{n}/s</source>
+            <translation>{n}/s</translation>
+        </message>
+        <message>
+            <source>{m} min {s} s</source>
+            <translation>{m} min {s} s</translation>
+        </message>
+        <message>
+            <source>estimating…</source>
+            <translation>estimating…</translation>
+        </message>
+        <message>
+            <source>done</source>
+            <translation>done</translation>
+        </message>
+        <message>
+            <source>Ready. Guides can log in now.</source>
+            <translation>Ready. Guides can log in now.</translation>
+        </message>
+    </context>
+    <context>
+        <name>LoginScreen</name>
+        <message>
+            <source>Log in</source>
+            <translation>Log in</translation>
+        </message>
+        <message>
+            <source>e.g. A002</source>
+            <translation>e.g. A002</translation>
+        </message>
+        <message>
+            <source>Employee no.</source>
+            <translation>Employee no.</translation>
+        </message>
+        <message>
+            <source>PIN</source>
+            <translation>PIN</translation>
+        </message>
+        <message>
+            <source>Log in (Enter)</source>
+            <translation>Log in (Enter)</translation>
+        </message>
+        <message>
+            <source>Switch guide</source>
+            <translation>Switch guide</translation>
+        </message>
+    </context>
+    <context>
         <name>MainWindow</name>
         <message>
             <source>GuideDesk</source>
             <translation>GuideDesk</translation>
+        </message>
+        <message>
+            <source>Guide</source>
+            <translation>Guide</translation>
+        </message>
+        <message>
+            <source>Switch guide</source>
+            <translation>Switch guide</translation>
+        </message>
+        <message>
+            <source>Lock</source>
+            <translation>Lock</translation>
+        </message>
+        <message>
+            <source>Sync now</source>
+            <translation>Sync now</translation>
         </message>
         <message>
             <source>Locked</source>

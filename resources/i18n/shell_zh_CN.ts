@@ -2,10 +2,140 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
     <context>
+        <name>FirstRunWizard</name>
+        <message>
+            <source>Welcome to GuideDesk</source>
+            <translation>欢迎使用导购台</translation>
+        </message>
+        <message>
+            <source>Connect this counter to your HQ. Ask HQ for the address and a one-time enrollment code for this store.</source>
+            <translation>把这台柜台电脑连接到总部。请向总部索取总部地址和本店的一次性登记码。</translation>
+        </message>
+        <message>
+            <source>one-time code from HQ</source>
+            <translation>总部发的一次性登记码</translation>
+        </message>
+        <message>
+            <source>HQ address</source>
+            <translation>总部地址</translation>
+        </message>
+        <message>
+            <source>Enrollment code</source>
+            <translation>登记码</translation>
+        </message>
+        <message>
+            <source>Enroll (Enter)</source>
+            <translation>登记 (Enter)</translation>
+        </message>
+        <message>
+            <source>Pages</source>
+            <translation>页数</translation>
+        </message>
+        <message>
+            <source>Records</source>
+            <translation>记录数</translation>
+        </message>
+        <message>
+            <source>Rate</source>
+            <translation>速度</translation>
+        </message>
+        <message>
+            <source>Time left</source>
+            <translation>剩余时间</translation>
+        </message>
+        <message>
+            <source>Cancel (Esc)</source>
+            <translation>取消 (Esc)</translation>
+        </message>
+        <message>
+            <source>Continue (Enter)</source>
+            <translation>继续 (Enter)</translation>
+        </message>
+        <message>
+            <source>Finish later</source>
+            <translation>稍后完成</translation>
+        </message>
+        <message>
+            <source>Start (Enter)</source>
+            <translation>开始 (Enter)</translation>
+        </message>
+        <message>
+            <source>Connecting to HQ…</source>
+            <translation>正在连接总部…</translation>
+        </message>
+        <message>
+            <source>Enrolled for {store}. First sync…</source>
+            <translation>已登记到 {store}，正在首次同步…</translation>
+        </message>
+        <message>
+            <source>{n}/s</source>
+            <translation>{n} 条/秒</translation>
+        </message>
+        <message>
+            <source>{m} min {s} s</source>
+            <translation>{m} 分 {s} 秒</translation>
+        </message>
+        <message>
+            <source>estimating…</source>
+            <translation>估算中…</translation>
+        </message>
+        <message>
+            <source>done</source>
+            <translation>完成</translation>
+        </message>
+        <message>
+            <source>Ready. Guides can log in now.</source>
+            <translation>准备就绪，导购现在可以登录了。</translation>
+        </message>
+    </context>
+    <context>
+        <name>LoginScreen</name>
+        <message>
+            <source>Log in</source>
+            <translation>登录</translation>
+        </message>
+        <message>
+            <source>e.g. A002</source>
+            <translation>例如 A002</translation>
+        </message>
+        <message>
+            <source>Employee no.</source>
+            <translation>工号</translation>
+        </message>
+        <message>
+            <source>PIN</source>
+            <translation>PIN 码</translation>
+        </message>
+        <message>
+            <source>Log in (Enter)</source>
+            <translation>登录 (Enter)</translation>
+        </message>
+        <message>
+            <source>Switch guide</source>
+            <translation>切换导购</translation>
+        </message>
+    </context>
+    <context>
         <name>MainWindow</name>
         <message>
             <source>GuideDesk</source>
             <translation>导购台</translation>
+        </message>
+        <message>
+            <source>Guide</source>
+            <translation>导购</translation>
+        </message>
+        <message>
+            <source>Switch guide</source>
+            <translation>切换导购</translation>
+        </message>
+        <message>
+            <source>Lock</source>
+            <translation>锁定</translation>
+        </message>
+        <message>
+            <source>Sync now</source>
+            <translation>立即同步</translation>
         </message>
         <message>
             <source>Locked</source>

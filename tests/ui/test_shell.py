@@ -108,7 +108,7 @@ def test_error_codes_become_words(qapp, error: BaseException, expected: str) -> 
     assert expected in messages.text_for(error)
 
 
-def test_a_registered_page_plugs_into_the_shell(make_window, seeded, qtbot) -> None:
+def test_a_registered_page_plugs_into_the_shell(make_window, enrolled, qtbot) -> None:
     """A manager page appended to the registry appears in the nav and asks for a manager PIN."""
     from PySide6.QtWidgets import QLabel
 
@@ -120,14 +120,14 @@ def test_a_registered_page_plugs_into_the_shell(make_window, seeded, qtbot) -> N
         window = make_window()
     finally:
         pages.PAGES.remove(spec)
-    window.ctx.session.log_in(seeded.guide)
     window.start()
+    window.ctx.session.log_in(enrolled.guide)
     titles = [window.shell.nav.item(i).text() for i in range(window.shell.nav.count())]
     assert "Probe" in titles
     window.shell.open_page("probe")
     prompt = window.shell.manager_prompt
     assert not prompt.isHidden() and window.shell.current_key != "probe"
-    prompt.employee.setText(seeded.manager.employee_no)
+    prompt.employee.setText(enrolled.manager.employee_no)
     prompt.pin.setText("246810")
     prompt.ok.click()
     assert window.shell.current_key == "probe"
