@@ -1,16 +1,18 @@
 """Time for the core: one injectable clock, so services and tests agree on "now" and on the store's day.
 
 Timestamps are stored as timezone-aware UTC. Days (for stats and "today") are the store's local calendar
-day; China has a single zone, so the default is Asia/Shanghai (UTC+8, no DST).
+day (`contract.storetime`, shared with HQ).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-STORE_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+from contract.storetime import STORE_TZ, day_start, store_day
+
+__all__ = ["STORE_TZ", "Clock", "FixedClock", "SystemClock", "day_start", "store_day", "utc"]
 
 
 class Clock(Protocol):
@@ -35,16 +37,6 @@ class FixedClock:
 
     def advance(self, **delta: float) -> None:
         self.at = self.at + timedelta(**delta)
-
-
-def store_day(at: datetime) -> date:
-    """The store's calendar day of an instant."""
-    return at.astimezone(STORE_TZ).date()
-
-
-def day_start(day: date) -> datetime:
-    """The UTC instant at which a store day begins."""
-    return datetime(day.year, day.month, day.day, tzinfo=STORE_TZ).astimezone(UTC)
 
 
 def utc(at: datetime) -> datetime:

@@ -50,7 +50,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from app.sync.protocol import canonical_json
+from contract.wire import canonical_json
 
 MEMBER_PREFIX = "GDM1:"
 COMPACT_PREFIX = "m1."  # lower case, and "." is outside card numbers' alphabet, phones' and payment codes'

@@ -51,7 +51,7 @@ import orjson
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app.sync.protocol import Mutation, payload_sha256
+from contract.wire import Mutation, payload_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_TOKEN = "bench-admin-" + secrets.token_hex(8)

@@ -49,7 +49,9 @@ from app.db.database import Database
 from app.errors import GuideDeskError, InvalidInput
 from app.qr import public_key_bytes
 from app.security.crypto import PhoneCipher, mask_phone
-from app.security.pins import hash_pin
+from contract.pins import hash_pin
+from contract.policy import POLICY_DEFAULTS
+from contract.stages import PURCHASING_STAGES
 from demo.words import demo_words
 
 # Bump whenever the generated data changes shape: benchmarks key their cached datasets on it.
@@ -59,8 +61,8 @@ DEMO_KEY_ID = "demo-1"
 GUIDE_PIN = "246810"
 MANAGER_PIN = "135790"
 MAX_MEMBERS = 10_000_000
-PROTECTION_DAYS = 90  # policy default, also used for protected_until
-SLEEPING_DAYS = 180
+PROTECTION_DAYS = POLICY_DEFAULTS.protection_days  # the demo's policy row, also used for protected_until
+SLEEPING_DAYS = POLICY_DEFAULTS.sleeping_days
 STORE_OPEN_HOUR, STORE_CLOSE_HOUR = 10, 22  # local time; activity happens while the store is open
 
 _MEMBER_CHUNK = 100_000  # members (+ codes + tags) per transaction: ~1 s of work, ~10 commits per million
@@ -108,7 +110,6 @@ class DemoSummary:
 # The word lists live once in resources/demo/words.json (shared with HQ's demo generator).
 _WORDS = demo_words()
 _OTHER_STORE_CODES = ("BJ001", "GZ001", "CD001")  # stores whose guides hold a few cross-store bindings
-_PURCHASING = frozenset({"first_order", "experience", "koc"})
 
 
 # ---------------------------------------------------------------- small helpers
@@ -428,7 +429,7 @@ def generate(
                         activity.append(("paid", guide.id, mid, day_texts[enrolled_day], at))
                 last_purchase: int | None = None
                 sleeping = False
-                if stage in _PURCHASING:
+                if stage in PURCHASING_STAGES:
                     span = min(now_us - enrolled_us, two_years)
                     # Most buyers bought recently; a long tail has not been back for months (沉睡).
                     last_purchase = now_us - int(span * rand() ** 1.6) - 1

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.sync.protocol import PROTOCOL_VERSION
+from contract.wire import PROTOCOL_VERSION
 from hq import console
 from hq.api import routes_admin, routes_device, routes_members, routes_sync
 from hq.api.bodies import BodyLimits

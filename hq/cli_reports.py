@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from contract.measures import join_rate
+from contract.sheets import formula_safe
 from hq.runtime import HqRuntime
 from hq.services.admin import (
     STORE_TZ,
@@ -38,7 +40,6 @@ Out = Callable[[str], None]
 CONFLICT_LIMIT = 500
 STAT_FIELDS = ("served", "enrolled", "declined", "bound", "tasks_done")
 STAT_HEADERS = ("接待 served", "入会 enrolled", "拒绝 declined", "绑定 bound", "完成任务 tasks", "入会率")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a CSV cell Excel would run as a formula
 
 
 def add_commands(sub: Any) -> None:
@@ -180,20 +181,20 @@ def _counts(row: StatsRow) -> list[int]:
 
 
 def _rate(enrolled: int, declined: int) -> str:
-    asked = enrolled + declined
-    return f"{enrolled / asked:.1%}" if asked else "—"
+    rate = join_rate(enrolled, declined)
+    return "—" if rate is None else f"{rate:.1%}"
 
 
 def _rate_csv(row: StatsRow) -> str:
-    asked = row.enrolled + row.declined
-    return f"{row.enrolled / asked:.4f}" if asked else ""
+    rate = join_rate(row.enrolled, row.declined)
+    return "" if rate is None else f"{rate:.4f}"
 
 
 def _csv(out: Out, rows: Sequence[Sequence[Any]]) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for row in rows:
-        writer.writerow(["'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in row])
+        writer.writerow([formula_safe(v) if isinstance(v, str) else v for v in row])
     for line in buffer.getvalue().splitlines():
         out(line)
 

@@ -40,6 +40,8 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from contract.pins import hash_pin
+from contract.stages import PURCHASING_STAGES
 from demo.words import demo_words
 from hq.db.models import (
     Binding,
@@ -55,7 +57,6 @@ from hq.db.models import (
 )
 from hq.errors import Conflict, Invalid
 from hq.runtime import HqRuntime
-from hq.security.pins import hash_pin
 from hq.services.admin import audit
 from hq.services.devices import issue_enrollment_code
 from hq.services.members import CARD_PREFIX
@@ -81,7 +82,6 @@ _MOBILE_PREFIXES = [p for p, _ in _WORDS.mobile_prefixes]
 _MOBILE_WEIGHTS = [w for _, w in _WORDS.mobile_prefixes]
 _STAGE_NAMES = [s for s, _ in _WORDS.stages]
 _STAGE_WEIGHTS = [w for _, w in _WORDS.stages]
-_PURCHASING = frozenset({"first_order", "experience", "koc"})
 # Affine maps k -> (a*k + b) mod 10^n with a coprime to 10 are permutations: unique phones and cards
 # for every member index k without remembering the ones handed out.
 _PHONE_A, _CARD_A = 7_919, 1_000_003
@@ -389,7 +389,7 @@ class _Generator:
         level = rng.choices(_WORDS.levels, _WORDS.level_weights[stage])[0]
         enrolled = self._ago(3 * 365)
         last_purchase = None
-        if stage in _PURCHASING:
+        if stage in PURCHASING_STAGES:
             # Most buyers came back within weeks; a long tail has not for months (沉睡 past the policy).
             days = min(rng.expovariate(1 / 75), (now - enrolled).total_seconds() / 86_400)
             last_purchase = now - timedelta(days=days)

@@ -38,7 +38,7 @@ _PIN_HASH_CACHE: dict[str, str] = {}
 
 def pin_hash(pin: str = PIN) -> str:
     # Cheap scrypt cost in tests; the format and verification path are the real ones.
-    from app.security.pins import hash_pin
+    from contract.pins import hash_pin
 
     if pin not in _PIN_HASH_CACHE:
         _PIN_HASH_CACHE[pin] = hash_pin(pin, n=2**10)

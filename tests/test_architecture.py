@@ -11,12 +11,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # package -> top-level modules it must never import
 FORBIDDEN = {
-    "app": {"PySide6", "shiboken6", "ui", "hq"},
+    "app": {"PySide6", "shiboken6", "ui", "hq", "demo"},
     "ui": {"requests", "sqlalchemy", "alembic", "hq", "httpx", "urllib3"},
     "hq": {"ui", "PySide6", "shiboken6"},
+    # the shared contract stands below both sides and depends on neither, nor on a web or GUI framework
+    "contract": {"app", "hq", "ui", "demo", "PySide6", "shiboken6", "fastapi", "pydantic", "requests"},
 }
-# hq may take only the wire contract and the code formats from the client
-HQ_ALLOWED_FROM_APP = {"app.sync.protocol", "app.qr"}
+# hq takes the shared contract from `contract`; from the client only the code formats, and from the demo
+# only its word lists (for `guidedesk-hq demo`)
+HQ_ALLOWED_FROM_APP = {"app.qr"}
+HQ_ALLOWED_FROM_DEMO = {"demo.words"}
 HTTP_MODULES = {"requests", "httpx", "urllib3", "http.client", "urllib.request"}
 HTTP_ALLOWED_IN = {"app/sync/client.py"}
 
@@ -50,18 +54,17 @@ def test_layers_import_only_downwards(package: str) -> None:
     assert not bad, "\n".join(bad)
 
 
-def test_hq_takes_only_the_protocol_and_code_formats_from_the_client() -> None:
-    """HQ and the workstation share a wire contract, not internals."""
+@pytest.mark.parametrize(("top", "allowed"), [("app", HQ_ALLOWED_FROM_APP), ("demo", HQ_ALLOWED_FROM_DEMO)])
+def test_hq_takes_only_the_contract_and_code_formats_from_the_client(top: str, allowed: set[str]) -> None:
+    """HQ and the workstation share a contract package, not internals."""
     bad = [
         f"{path.relative_to(ROOT)}:{line} imports {name}"
         for path in _sources("hq")
         for name, line in _imports(path)
-        if name.split(".")[0] == "app"
-        and name != "app"
-        and not any(name == ok or name.startswith(ok + ".") for ok in HQ_ALLOWED_FROM_APP)
-        and not any(
-            ok.startswith(name + ".") for ok in HQ_ALLOWED_FROM_APP
-        )  # `from app.sync import protocol`
+        if name.split(".")[0] == top
+        and name != top
+        and not any(name == ok or name.startswith(ok + ".") for ok in allowed)
+        and not any(ok.startswith(name + ".") for ok in allowed)  # `from app import qr`
     ]
     assert not bad, "\n".join(bad)
 

@@ -9,13 +9,12 @@ calendar day as ISO text, which is what stats group by.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -25,34 +24,10 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in, aware UTC datetimes out; SQLite keeps them as sortable ISO text."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
+from contract.db import NAMING, PolicyColumns, UtcDateTime
+from contract.stages import DEFAULT_STAGE
 
 
 class Base(DeclarativeBase):
@@ -92,7 +67,7 @@ class Member(Base):
     phone_index: Mapped[str | None] = mapped_column(String(64), index=True)  # HMAC blind index
     phone_masked: Mapped[str | None] = mapped_column(String(11))  # 138****1234, all the card shows
     level: Mapped[str] = mapped_column(String(16), default="普卡")
-    stage: Mapped[str] = mapped_column(String(16), default="registered")
+    stage: Mapped[str] = mapped_column(String(16), default=DEFAULT_STAGE)
     is_paid: Mapped[bool] = mapped_column(Boolean, default=False)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
     enrolled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -215,20 +190,12 @@ class Note(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Policy(Base):
+class Policy(PolicyColumns, Base):
     """HQ's binding and outreach policy, one versioned row (id = 1)."""
 
     __tablename__ = "policy"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
-    protection_days: Mapped[int] = mapped_column(Integer, default=90)
-    renew_on_service: Mapped[bool] = mapped_column(Boolean, default=True)
-    cross_store_transfer: Mapped[bool] = mapped_column(Boolean, default=False)
-    sleeping_days: Mapped[int] = mapped_column(Integer, default=180)
-    contact_budget: Mapped[int] = mapped_column(Integer, default=4)
-    contact_window_days: Mapped[int] = mapped_column(Integer, default=30)
-    code_ttl_seconds: Mapped[int] = mapped_column(Integer, default=300)
-    clock_tolerance_seconds: Mapped[int] = mapped_column(Integer, default=120)
 
 
 class QrKey(Base):

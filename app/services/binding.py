@@ -26,7 +26,7 @@ from app.services.effective import pending_enrollment
 from app.services.ledger import count_activity
 from app.services.outbox import PENDING_STATES, append_audit, record_mutation
 from app.services.policy import policy_of
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 
 MAX_REASON_NOTE = 200
 

@@ -37,7 +37,7 @@ from app.services.common import GuideRef
 from app.services.effective import overlay_tags, pending_enrollment
 from app.services.outbox import PENDING_STATES
 from app.services.policy import policy_of
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 
 BIND_MUTATIONS = (Mutation.BINDING_CREATE, Mutation.BINDING_TRANSFER)
 RECENT_NOTES = 3

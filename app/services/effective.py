@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import Member, MemberTag, Outbox
 from app.services.outbox import PENDING_STATES
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 
 
 def pending_enrollment(session: Session, member_id: str) -> dict[str, Any] | None:

@@ -26,6 +26,7 @@ from app.errors import InvalidInput
 from app.services.common import GuideRef
 from app.services.outbox import append_audit
 from app.services.stats import StatsReport
+from contract.sheets import formula_safe
 
 DAY_COLUMNS = (
     "day",
@@ -58,7 +59,6 @@ SHEETS = ("daily", "totals")
 FORMATS = ("xlsx", "csv")
 TEXT_COLUMNS = frozenset({"employee_no", "guide_name"})
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what XLSX cannot hold
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
@@ -85,8 +85,8 @@ def _csv_cell(column: str, value: Any) -> Any:
         return f"{value:.4f}"
     if isinstance(value, date):
         return value.isoformat()
-    if column in TEXT_COLUMNS and str(value).startswith(_FORMULA_START):
-        return "'" + str(value)  # Excel would run it as a formula
+    if column in TEXT_COLUMNS:
+        return formula_safe(str(value))  # Excel would run "=…" as a formula
     return value
 
 

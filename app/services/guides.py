@@ -29,10 +29,10 @@ from app.db.database import Database
 from app.db.models import Guide, LoginState, Member
 from app.errors import AuthError, InvalidInput, MemberNotFound, RuleRefused
 from app.security.crypto import PhoneCipher
-from app.security.pins import verify_pin
 from app.services.common import GuideRef
 from app.services.outbox import append_audit, pending_for_member, record_mutation, wire_args
-from app.sync.protocol import Mutation
+from contract.pins import verify_pin
+from contract.wire import Mutation
 
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=5)

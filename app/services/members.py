@@ -26,7 +26,7 @@ from app.services.common import GuideRef, new_id
 from app.services.effective import effective_tag_ids, member_known, pending_enrollment_by_phone
 from app.services.ledger import count_activity
 from app.services.outbox import record_mutation
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 
 MOBILE = re.compile(r"1[3-9][0-9]{9}")  # mainland mobile; [0-9], not \d, which admits other scripts
 CONSENT_CHANNELS = frozenset({"counter", "mini_program"})

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.db.models import AuditEvent, Outbox
 from app.security.crypto import PhoneCipher
-from app.sync.protocol import MUTATION_NAMES, payload_sha256
+from contract.wire import MUTATION_NAMES, payload_sha256
 
 SEALED_KEY = "_sealed"
 PENDING_STATES = ("pending", "sent")

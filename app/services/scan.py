@@ -48,7 +48,7 @@ from app.services.effective import pending_enrollment, pending_enrollment_by_pho
 from app.services.members import MOBILE
 from app.services.outbox import PENDING_STATES
 from app.services.policy import policy_of
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 
 log = logging.getLogger(__name__)
 

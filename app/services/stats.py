@@ -31,19 +31,14 @@ from sqlalchemy.orm import Session
 from app.db.models import Guide, Outbox, StoreMemberCount, TaskItem
 from app.errors import InvalidInput
 from app.services.outbox import PENDING_STATES
-from app.sync.protocol import Mutation
+from contract.measures import join_rate
+from contract.wire import Mutation
 
 MAX_RANGE_DAYS = 366
 METRICS = ("served", "bindings", "enrollments", "paid", "declines", "tasks_done", "transfers")
 # The ledger's activity kind behind each metric, in METRICS order.
 _METRIC_KINDS = ("served", "bind", "enroll", "paid", "decline", "task_done", "transfer")
 _NOTHING = [0] * len(METRICS)
-
-
-def join_rate(enrollments: int, declines: int) -> float | None:
-    """入会率: enrollments ÷ (enrollments + walk-ins who declined); None when nobody was asked."""
-    total = enrollments + declines
-    return None if total == 0 else enrollments / total
 
 
 class StatsRow(NamedTuple):

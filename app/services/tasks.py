@@ -46,7 +46,7 @@ from app.services.effective import member_known
 from app.services.ledger import count_activity
 from app.services.outbox import PENDING_STATES, append_audit, record_mutation
 from app.services.policy import policy_of
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 
 TASK_KINDS = frozenset({"call", "message", "invite", "visit"})
 OUTREACH_KINDS = ("call", "message", "invite")  # what reaches out to the member and so counts as contact

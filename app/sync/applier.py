@@ -46,7 +46,7 @@ from app.db.models import (
 )
 from app.errors import GuideDeskError
 from app.security.crypto import PhoneCipher, mask_phone
-from app.sync.protocol import Change
+from contract.wire import Change
 
 ENTITY_MODELS: dict[str, type[Base]] = {
     "store": Store,

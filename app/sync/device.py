@@ -12,8 +12,8 @@ from app.errors import GuideDeskError
 from app.security.secrets import SecretStore
 from app.sync.applier import apply_changes
 from app.sync.client import HqClient, HqEndpoint
-from app.sync.protocol import Change
 from app.workstation import Workstation
+from contract.wire import Change
 
 TOKEN = "device_token"
 

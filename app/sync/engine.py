@@ -30,7 +30,8 @@ from app.services.outbox import PENDING_STATES, OutboxEntry, list_outbox, wire_a
 from app.sync.applier import apply_changes, wipe_replica
 from app.sync.client import HqClient, SyncError
 from app.sync.lock import SyncLock, SyncLockBusy
-from app.sync.protocol import (
+from app.workstation import Workstation
+from contract.wire import (
     ACTION_OK,
     ACTION_RESET,
     ACTION_REVOKED,
@@ -41,11 +42,10 @@ from app.sync.protocol import (
     PROTOCOL_VERSION,
     REJECTED,
     SCHEMA_VERSION,
+    MutationEnvelope,
     MutationResult,
-    WireMutation,
     canonical_json,
 )
-from app.workstation import Workstation
 
 CLOCK_WARNING_MS = 5 * 60 * 1000
 
@@ -213,12 +213,12 @@ class SyncEngine:
             report.local_writes += 1
         return action
 
-    def _batches(self, entries: list[OutboxEntry]) -> list[list[WireMutation]]:
-        batches: list[list[WireMutation]] = []
-        current: list[WireMutation] = []
+    def _batches(self, entries: list[OutboxEntry]) -> list[list[MutationEnvelope]]:
+        batches: list[list[MutationEnvelope]] = []
+        current: list[MutationEnvelope] = []
         size = 0
         for entry in entries:
-            mutation = WireMutation(
+            mutation = MutationEnvelope(
                 id=entry.id,
                 name=entry.name,
                 sha256=entry.sha256,
@@ -283,7 +283,9 @@ class SyncEngine:
                 return
             resend_from = None  # more pending rows than one read: go round again
 
-    def _record_results(self, batch: list[WireMutation], answer: dict[str, Any], report: SyncReport) -> None:
+    def _record_results(
+        self, batch: list[MutationEnvelope], answer: dict[str, Any], report: SyncReport
+    ) -> None:
         results = {r.id: r for r in (MutationResult.from_wire(x) for x in answer.get("results", []))}
         now = self.ws.clock.now()
         names = {m.id: m.name for m in batch}

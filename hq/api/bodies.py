@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from app.sync.protocol import MAX_PUSH_BYTES
+from contract.wire import MAX_PUSH_BYTES
 from hq.api.responses import iso
 from hq.runtime import HqRuntime
 

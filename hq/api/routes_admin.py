@@ -21,6 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from contract.policy import POLICY_RANGES
 from hq.api.errors import ApiError
 from hq.api.responses import JsonResponse, iso, ok, runtime_of
 from hq.api.schemas import ErrorOut, Stamped
@@ -160,15 +161,21 @@ class TagIn(_In):
     color: Annotated[str, Field(min_length=1, max_length=9)] = "#607D8B"
 
 
+def _within(name: str) -> Any:
+    """The allowed range of a policy field (contract/policy.py), as a pydantic constraint."""
+    lo, hi = POLICY_RANGES[name]
+    return Field(ge=lo, le=hi)
+
+
 class PolicyIn(_In):
-    protection_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+    protection_days: Annotated[int, _within("protection_days")] | None = None
     renew_on_service: bool | None = None
     cross_store_transfer: bool | None = None
-    sleeping_days: Annotated[int, Field(ge=1, le=3650)] | None = None
-    contact_budget: Annotated[int, Field(ge=0, le=1000)] | None = None
-    contact_window_days: Annotated[int, Field(ge=1, le=3650)] | None = None
-    code_ttl_seconds: Annotated[int, Field(ge=30, le=86_400)] | None = None
-    clock_tolerance_seconds: Annotated[int, Field(ge=0, le=3600)] | None = None
+    sleeping_days: Annotated[int, _within("sleeping_days")] | None = None
+    contact_budget: Annotated[int, _within("contact_budget")] | None = None
+    contact_window_days: Annotated[int, _within("contact_window_days")] | None = None
+    code_ttl_seconds: Annotated[int, _within("code_ttl_seconds")] | None = None
+    clock_tolerance_seconds: Annotated[int, _within("clock_tolerance_seconds")] | None = None
 
 
 class SegmentIn(_In):

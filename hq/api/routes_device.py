@@ -8,7 +8,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import text
 
-from app.sync.protocol import (
+from contract.wire import (
     ACTION_OK,
     ACTION_RESET,
     ACTION_REVOKED,

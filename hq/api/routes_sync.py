@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from app.sync.protocol import MAX_PUSH_BATCH
+from contract.wire import MAX_PUSH_BATCH
 from hq.api.auth import device_token, require_device
 from hq.api.errors import ApiError, Unavailable
 from hq.api.responses import JsonResponse, ok, runtime_of
@@ -16,7 +16,6 @@ from hq.runtime import HqRuntime
 from hq.sync.pull import idle_page, pull_page
 from hq.sync.push import (
     DeviceRevoked,
-    IncomingMutation,
     PayloadMismatch,
     PushGap,
     TransientFailure,
@@ -46,12 +45,9 @@ def push(body: PushIn, request: Request, token: str = Depends(device_token)) -> 
         raise ApiError(
             400, "batch_too_large", "too many mutations in one push", details={"max": MAX_PUSH_BATCH}
         )
-    mutations = [
-        IncomingMutation(m.id, m.name, m.sha256, m.client_time, m.guide_id, m.args) for m in body.mutations
-    ]
     try:
         answer = push_batch(
-            runtime, device_id=device.device_id, mutations=mutations, seen_last=device.last_mutation_id
+            runtime, device_id=device.device_id, mutations=body.mutations, seen_last=device.last_mutation_id
         )
     except PushGap as gap:
         raise ApiError(

@@ -9,10 +9,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.sync.protocol import MAX_PULL_LIMIT
+from contract.wire import MAX_PULL_LIMIT, MutationEnvelope
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
-MutationId = Annotated[int, Field(strict=True, ge=1, le=2**62)]
 
 
 class _In(BaseModel):
@@ -59,18 +58,9 @@ class HelloOut(Stamped):
     max_protocol: int
 
 
-class MutationIn(_In):
-    id: MutationId
-    name: Annotated[str, Field(min_length=1, max_length=64)]
-    sha256: Annotated[str, Field(max_length=64)]
-    client_time: Annotated[str, Field(max_length=64)] = ""
-    guide_id: Annotated[str, Field(max_length=64)]
-    args: dict[str, Any]
-
-
 class PushIn(_In):
     device_id: Id
-    mutations: list[MutationIn]
+    mutations: list[MutationEnvelope]  # the contract's envelope, validated by its own constraints
 
 
 class ResultOut(BaseModel):

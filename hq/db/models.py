@@ -38,15 +38,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from hq.db.types import UtcDateTime
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from contract.db import NAMING, PolicyColumns, UtcDateTime
+from contract.stages import DEFAULT_STAGE
 
 # Autoincrement keys: 64-bit on PostgreSQL; SQLite only makes INTEGER PRIMARY KEY an alias of the rowid.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -87,7 +80,7 @@ class Guide(Base):
     employee_no: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(50))
     role: Mapped[str] = mapped_column(String(16), default="guide")  # guide | manager
-    pin_hash: Mapped[str] = mapped_column(String(200))  # scrypt, the format app/security/pins.py checks
+    pin_hash: Mapped[str] = mapped_column(String(200))  # scrypt, the format of contract/pins.py
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -100,7 +93,7 @@ class Member(Base):
     name: Mapped[str] = mapped_column(String(50))
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)  # in the clear, see module doc
     level: Mapped[str] = mapped_column(String(16), default="普卡")
-    stage: Mapped[str] = mapped_column(String(16), default="registered")
+    stage: Mapped[str] = mapped_column(String(16), default=DEFAULT_STAGE)
     is_paid: Mapped[bool] = mapped_column(Boolean, default=False)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
     enrolled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -272,20 +265,12 @@ class Decline(Base):
     __table_args__ = (Index("ix_declines_store_at", "store_id", "at"),)
 
 
-class PolicyRevision(Base):
+class PolicyRevision(PolicyColumns, Base):
     """HQ's binding and outreach policy, versioned: every change is a new revision, the highest one is
     in force. Workstations receive the current one as their single `policy` row (id 1)."""
 
     __tablename__ = "policy_revisions"
     revision: Mapped[int] = mapped_column(Integer, primary_key=True)
-    protection_days: Mapped[int] = mapped_column(Integer, default=90)
-    renew_on_service: Mapped[bool] = mapped_column(Boolean, default=True)
-    cross_store_transfer: Mapped[bool] = mapped_column(Boolean, default=False)
-    sleeping_days: Mapped[int] = mapped_column(Integer, default=180)
-    contact_budget: Mapped[int] = mapped_column(Integer, default=4)
-    contact_window_days: Mapped[int] = mapped_column(Integer, default=30)
-    code_ttl_seconds: Mapped[int] = mapped_column(Integer, default=300)
-    clock_tolerance_seconds: Mapped[int] = mapped_column(Integer, default=120)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str | None] = mapped_column(String(64))
 

@@ -9,12 +9,14 @@ commit: the route owns the transaction, so an import that fails on row 9 leaves 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from contract.stages import DEFAULT_STAGE, STAGES
+from contract.storetime import STORE_TZ
 from hq.db.models import (
     AuditEvent,
     Binding,
@@ -30,15 +32,13 @@ from hq.db.models import (
 )
 from hq.errors import HqError, Invalid, NotFound
 from hq.services.guides import GuideView
-from hq.services.members import STAGES, NewMember, add_members
+from hq.services.members import NewMember, add_members
 from hq.services.policy import current_policy
 from hq.services.stores import find_store
 from hq.services.tags import TagView
 from hq.sync.changes import ChangeSet
 from hq.sync.scopes import conflict_scopes
 
-# Stores count days in China's single zone (as app/clock.py STORE_TZ; hq does not import app.clock).
-STORE_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 MAX_IMPORT_ROWS = 10_000
 MAX_STATS_DAYS = 366
 IMPORT_FIELDS = ("store", "name", "phone", "card_no", "level", "stage", "is_paid", "online")
@@ -136,7 +136,7 @@ def import_members(
             phone=row.get("phone"),
             card_no=row.get("card_no"),
             level=row.get("level") or "普卡",
-            stage=row.get("stage") or "registered",
+            stage=row.get("stage") or DEFAULT_STAGE,
             is_paid=bool(row.get("is_paid", False)),
             online=bool(row.get("online", False)),
         ))  # fmt: skip

@@ -10,9 +10,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from contract.pins import hash_pin, valid_pin
 from hq.db.models import Guide
 from hq.errors import Conflict, Invalid, NotFound
-from hq.security.pins import hash_pin, valid_pin
 from hq.services.stores import find_store
 from hq.sync.changes import ChangeSet, store_scope
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from contract.stages import DEFAULT_STAGE, STAGES
 from hq.db.models import Member, MemberCode, TaskItem
 from hq.errors import Conflict, HqError, Invalid, NotFound
 from hq.services.stores import find_store
@@ -25,7 +26,6 @@ from hq.sync.scopes import member_children
 MOBILE = re.compile(r"1[3-9][0-9]{9}")  # mainland mobile; [0-9], not \d, which admits other scripts
 CARD_NO = re.compile(r"[A-Za-z0-9-]{4,32}")
 CARD_PREFIX, CARD_DIGITS = "GD", 10
-STAGES = frozenset({"visitor", "registered", "first_order", "experience", "koc"})
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class NewMember:
     card_no: str | None = None
     member_id: str | None = None
     level: str = "普卡"
-    stage: str = "registered"
+    stage: str = DEFAULT_STAGE
     is_paid: bool = False
     online: bool = False
     last_purchase_at: datetime | None = None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from contract.policy import POLICY_FIELDS, PolicyValues
 from hq.db.models import PolicyRevision
 from hq.sync.changes import GLOBAL, ChangeSet
 
@@ -16,19 +17,13 @@ POLICY_ENTITY_ID = "1"  # workstations keep one policy row, id 1
 
 
 @dataclass(frozen=True)
-class Policy:
-    revision: int
-    protection_days: int = 90
-    renew_on_service: bool = True
-    cross_store_transfer: bool = False
-    sleeping_days: int = 180
-    contact_budget: int = 4
-    contact_window_days: int = 30
-    code_ttl_seconds: int = 300
-    clock_tolerance_seconds: int = 120
+class Policy(PolicyValues):
+    """The policy values of one revision (0: none made yet, the defaults)."""
+
+    revision: int = 0
 
 
-POLICY_FIELDS = tuple(f.name for f in fields(Policy) if f.name != "revision")
+__all__ = ["POLICY_FIELDS", "Policy", "current_policy", "new_revision"]
 
 
 def _view(row: PolicyRevision) -> Policy:

@@ -66,6 +66,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from contract.db import UtcDateTime
 from hq.clock import iso
 from hq.db.models import (
     Binding,
@@ -82,7 +83,6 @@ from hq.db.models import (
     TaskItem,
     TaskList,
 )
-from hq.db.types import UtcDateTime
 from hq.services.policy import POLICY_ENTITY_ID, POLICY_FIELDS, current_policy
 
 log = logging.getLogger("hq.pull")

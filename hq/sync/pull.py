@@ -40,7 +40,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from app.sync.protocol import MAX_PULL_LIMIT
+from contract.wire import MAX_PULL_LIMIT
 from hq.db.database import Lookup
 from hq.db.models import ChangeIndex, Counter, Device
 from hq.runtime import HqRuntime

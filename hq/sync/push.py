@@ -37,7 +37,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Row, Table, bindparam, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 
-from app.sync.protocol import REJECTED, MutationResult, payload_sha256
+from contract.wire import REJECTED, MutationEnvelope, MutationResult, payload_sha256
 from hq.db.errors import is_transient
 from hq.db.models import Device, Guide, MutationResultRow, PolicyRevision
 from hq.runtime import HqRuntime
@@ -49,16 +49,6 @@ from hq.sync.handlers.base import ActingGuide, Context, Rejected
 log = logging.getLogger("hq.push")
 T = TypeVar("T")
 ATTEMPTS = 4
-
-
-@dataclass(frozen=True)
-class IncomingMutation:
-    id: int
-    name: str
-    sha256: str
-    client_time: str
-    guide_id: str
-    args: dict[str, Any]
 
 
 class PushGap(Exception):
@@ -90,7 +80,7 @@ class PushAnswer:
 
 
 def push_batch(
-    runtime: HqRuntime, *, device_id: str, mutations: list[IncomingMutation], seen_last: int | None = None
+    runtime: HqRuntime, *, device_id: str, mutations: list[MutationEnvelope], seen_last: int | None = None
 ) -> PushAnswer:
     """Apply the batch in order. Raises PushGap, PayloadMismatch, DeviceRevoked or TransientFailure;
     everything before the raising mutation stays committed. `seen_last`: the device's last_mutation_id
@@ -120,7 +110,7 @@ class StoredResult:
 
 
 def _stored_results(
-    runtime: HqRuntime, device_id: str, mutations: list[IncomingMutation]
+    runtime: HqRuntime, device_id: str, mutations: list[MutationEnvelope]
 ) -> tuple[int, dict[int, StoredResult]]:
     """The device's last_mutation_id and the stored results of the batch's already-applied ids, in one
     read: a retried batch (lost response, 5xx storm) costs no write transaction. Stored results never
@@ -143,7 +133,7 @@ def _stored_results(
         }
 
 
-def _check_replay(stored: StoredResult | MutationResultRow, mutation: IncomingMutation) -> dict[str, Any]:
+def _check_replay(stored: StoredResult | MutationResultRow, mutation: MutationEnvelope) -> dict[str, Any]:
     computed = payload_sha256(mutation.name, mutation.args)
     if stored.payload_sha256 != mutation.sha256 or stored.args_sha256 != computed:
         raise PayloadMismatch(mutation.id)
@@ -205,7 +195,7 @@ class _Undone(Exception):
         self.result = result
 
 
-def _apply_one(runtime: HqRuntime, device_id: str, mutation: IncomingMutation) -> tuple[dict[str, Any], int]:
+def _apply_one(runtime: HqRuntime, device_id: str, mutation: MutationEnvelope) -> tuple[dict[str, Any], int]:
     # No savepoint around the handler (two round trips on every mutation): a refusal, rare, rolls the
     # whole transaction back instead, and the rejection is stored by a second one that locks and checks
     # the device row again, so a concurrent delivery in between is still answered as a replay.
@@ -216,7 +206,7 @@ def _apply_one(runtime: HqRuntime, device_id: str, mutation: IncomingMutation) -
 
 
 def _apply(
-    runtime: HqRuntime, device_id: str, mutation: IncomingMutation, rejection: MutationResult | None
+    runtime: HqRuntime, device_id: str, mutation: MutationEnvelope, rejection: MutationResult | None
 ) -> tuple[dict[str, Any], int]:
     with runtime.db.write() as session:
         device = session.execute(_LOCK_DEVICE, {"device_id": device_id, "guide_id": mutation.guide_id}).one()
@@ -252,7 +242,7 @@ def _apply(
         return result.to_wire(), mutation.id
 
 
-def _replay(session: Any, device_id: str, mutation: IncomingMutation) -> dict[str, Any]:
+def _replay(session: Any, device_id: str, mutation: MutationEnvelope) -> dict[str, Any]:
     stored = session.get(MutationResultRow, (device_id, mutation.id))
     if stored is None:  # results are kept for good; this only happens after a manual purge
         log.error("no stored result for device %s mutation %s", device_id, mutation.id)
@@ -271,7 +261,7 @@ def _run_handler(
     runtime: HqRuntime,
     device_id: str,
     device: Row[Any],
-    mutation: IncomingMutation,
+    mutation: MutationEnvelope,
     changes: ChangeSet,
     now: datetime,
 ) -> MutationResult:

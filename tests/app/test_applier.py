@@ -12,7 +12,7 @@ from app.db.models import Binding, Member, MemberTag, Outbox
 from app.errors import GuideDeskError
 from app.services.outbox import record_mutation
 from app.sync.applier import apply_changes, wipe_replica
-from app.sync.protocol import Change, Mutation
+from contract.wire import Change, Mutation
 
 
 def _page() -> list[Change]:

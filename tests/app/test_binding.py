@@ -20,7 +20,7 @@ from app.services.binding import (
 from app.services.cards import member_card
 from app.services.common import GuideRef
 from app.services.outbox import record_mutation
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 from tests.conftest import T0
 from tests.factories import add_member, seed
 

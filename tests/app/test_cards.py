@@ -16,7 +16,7 @@ from app.errors import MemberNotFound, RuleRefused
 from app.services.binding import bind_member, list_transfer_requests, transfer_departing_guide
 from app.services.cards import member_card
 from app.services.outbox import record_mutation
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 from tests.conftest import T0
 from tests.factories import seed
 

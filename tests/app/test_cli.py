@@ -8,7 +8,7 @@ import pytest
 
 from app.cli import main
 from app.services.outbox import record_mutation
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 from tests.conftest import T0
 
 

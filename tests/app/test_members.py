@@ -21,7 +21,7 @@ from app.services.members import (
     remove_tag,
 )
 from app.services.outbox import SEALED_KEY, list_outbox, wire_args
-from app.sync.protocol import payload_sha256
+from contract.wire import payload_sha256
 from tests.conftest import T0
 from tests.factories import seed
 

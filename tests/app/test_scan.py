@@ -19,7 +19,7 @@ from app.errors import GuideDeskError, MemberNotFound, ScanRejected
 from app.qr import sign_member_code
 from app.services.outbox import record_mutation
 from app.services.scan import ScanHit, classify, resolve_scan
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 from tests.conftest import T0
 from tests.factories import Seeded, seed
 

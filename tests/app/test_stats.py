@@ -13,7 +13,7 @@ from app.services.ledger import count_activity, void_activity_of
 from app.services.outbox import record_mutation
 from app.services.stats import guide_day_stats
 from app.sync.applier import apply_changes
-from app.sync.protocol import Change, Mutation
+from contract.wire import Change, Mutation
 from tests.conftest import T0
 from tests.factories import seed
 

@@ -16,8 +16,8 @@ from app.clock import day_start, store_day
 from app.db.database import DB_FILENAME
 from app.errors import GuideDeskError
 from app.qr import parse_member_code, sign_member_code, verify_signature
-from app.security.pins import verify_pin
 from app.workstation import Workstation
+from contract.pins import verify_pin
 from demo.workstation import DEMO_KEY_FILENAME, DemoSummary, generate, load_demo_signing_key
 from tests.conftest import T0
 from tests.factories import seed

@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from contract import pins
 from hq.config import DB_FILENAME, Settings, sqlite_url
 from hq.db.database import HqDatabase, make_engine
 from hq.db.migrate import migrate
 from hq.db.models import Base
-from hq.security import pins
 from tests.hq.harness import T0, Hq
 
 PG_URL = os.environ.get("GUIDEDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

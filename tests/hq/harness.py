@@ -15,7 +15,7 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.sync.protocol import payload_sha256
+from contract.wire import payload_sha256
 from hq.app import create_app
 from hq.clock import ManualClock
 from hq.config import Settings

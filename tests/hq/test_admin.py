@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 from hq.db.models import AuditEvent, Member
 from tests.hq.harness import T0, Hq
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 from hq.db.models import Binding, BindingConflict
 from hq.services.guides import set_guide_active
 from hq.services.policy import new_revision

@@ -17,7 +17,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 from hq import cli_files
 from hq.cli import main
 from hq.db.models import Member, TaskItem, TaskList

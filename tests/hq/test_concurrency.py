@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 from hq.db.models import Binding, BindingConflict, Note
 from tests.hq.harness import DeviceClient, Hq
 from tests.hq.live import all_at_once, http_client, live_server

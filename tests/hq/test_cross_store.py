@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 from hq.db.models import (
     AuditEvent,
     Binding,

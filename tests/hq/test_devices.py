@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.security.pins import verify_pin
+from contract.pins import verify_pin
 from hq.services.devices import revoke_device
 from hq.services.guides import add_guide
 from tests.hq.harness import Hq

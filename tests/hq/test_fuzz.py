@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.sync.protocol import MUTATION_NAMES
+from contract.wire import MUTATION_NAMES
 from tests.hq.harness import Hq
 
 JSON = st.recursive(

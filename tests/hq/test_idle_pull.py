@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, update
 
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 from hq.db.database import HqDatabase, Lookup
 from hq.db.models import Device
 from hq.services.devices import revoke_device

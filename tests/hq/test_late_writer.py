@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 from hq.db.models import ChangeIndex, Counter, Note
 from hq.sync import changes as versions
 from hq.sync.changes import ChangeSet, ScopeMark, record, store_scope

@@ -13,8 +13,8 @@ from app.db.models import Member as ReplicaMember
 from app.db.models import Store as ReplicaStore
 from app.qr import parse_member_code
 from app.sync.applier import apply_changes
-from app.sync.protocol import Change, Mutation
 from app.workstation import Workstation
+from contract.wire import Change, Mutation
 from hq.db.models import AuditEvent
 from hq.services.qrkeys import create_signing_key, retire_key
 from tests.hq.harness import DeviceClient, Hq

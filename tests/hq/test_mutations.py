@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 from hq.db.models import AuditEvent, Decline, Member, TaskItem
 from hq.services.stores import StoreView, find_store
 from hq.services.tags import create_tag, create_tag_group

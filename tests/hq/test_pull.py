@@ -18,10 +18,10 @@ from app.db.models import MemberTag as ReplicaMemberTag
 from app.db.models import Policy as ReplicaPolicy
 from app.db.models import QrKey as ReplicaQrKey
 from app.db.models import TaskItem as ReplicaTaskItem
-from app.security.pins import verify_pin
 from app.sync.applier import apply_changes
-from app.sync.protocol import Change, Mutation
 from app.workstation import Workstation
+from contract.pins import verify_pin
+from contract.wire import Change, Mutation
 from hq.db.models import HqMeta
 from hq.services.members import add_member, move_member
 from hq.services.tags import create_tag, create_tag_group

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 from hq.db.models import Binding, ChangeIndex, Counter, Device, MutationResultRow, Note, Visit
 from hq.sync import handlers
 from tests.hq.harness import DeviceClient, Hq

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 from hq.db.models import ChangeIndex, Counter, Device, Note
 from hq.sync import handlers
 from hq.sync.handlers.base import Context, Rejected

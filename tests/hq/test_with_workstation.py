@@ -16,8 +16,8 @@ from app.services.common import GuideRef
 from app.services.members import Consent, enroll_member
 from app.sync.device import enroll_device, open_client
 from app.sync.engine import SyncEngine, SyncReport
-from app.sync.protocol import Mutation
 from app.workstation import Workstation
+from contract.wire import Mutation
 from hq.db.models import Binding, Member
 from hq.services.devices import revoke_device
 from hq.services.guides import GuideView

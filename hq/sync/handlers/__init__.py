@@ -1,10 +1,10 @@
-"""One handler per mutation name of the protocol's args table (app/sync/protocol.py `Mutation`)."""
+"""One handler per mutation name of the protocol's args table (contract/wire.py `Mutation`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.sync.protocol import Mutation, MutationResult
+from contract.wire import Mutation, MutationResult
 from hq.sync.handlers.audit import audit_append
 from hq.sync.handlers.base import Context
 from hq.sync.handlers.bindings import binding_create, binding_end, binding_transfer

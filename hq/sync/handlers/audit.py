@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from app.sync.protocol import MutationResult, canonical_json
+from contract.wire import MutationResult, canonical_json
 from hq.db.models import AuditEvent
 from hq.sync.handlers.base import Context, Rejected
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.sync.protocol import APPLIED, MERGED, REJECTED, MutationResult
+from contract.wire import APPLIED, MERGED, REJECTED, MutationResult
 from hq.config import Settings
 from hq.db.models import Guide, Member, TaskItem
 from hq.services.policy import Policy

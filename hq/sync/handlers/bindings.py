@@ -33,7 +33,7 @@ from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
-from app.sync.protocol import MutationResult
+from contract.wire import MutationResult
 from hq.clock import iso
 from hq.db.models import Binding, BindingConflict, Guide, Member, Store
 from hq.db.upsert import rowcount

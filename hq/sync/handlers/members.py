@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from app.sync.protocol import MutationResult
+from contract.wire import MutationResult
 from hq.db.models import Binding, Decline, Member, MemberCode, MemberTag, Note, Tag, Visit
 from hq.db.upsert import insert_ignore, rowcount
 from hq.services.members import CARD_NO, clean_phone, unused_card_no

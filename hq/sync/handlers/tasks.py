@@ -4,7 +4,7 @@ flagged rather than lost."""
 
 from __future__ import annotations
 
-from app.sync.protocol import MutationResult
+from contract.wire import MutationResult
 from hq.db.models import TaskItem
 from hq.sync.changes import store_scope
 from hq.sync.handlers.base import Context, Rejected

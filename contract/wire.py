@@ -1,21 +1,41 @@
 """Sync protocol v1: the contract shared by the workstation and HQ (DESIGN.md §5).
 
 Field names here are the wire contract: add fields freely, never rename; readers ignore unknown fields.
-HQ imports this module (and `app.qr`), nothing else from the client.
+One mutation envelope (`MutationEnvelope`) serves both ends: the workstation builds it from its outbox,
+HQ's push route validates request bodies against it (pydantic reads its field constraints) and hands
+the same objects to the push applier.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
-from typing import Any, Final
+from dataclasses import asdict, dataclass, field
+from typing import Annotated, Any, Final
+
+from annotated_types import Ge, Le, MaxLen, MinLen
 
 PROTOCOL_VERSION: Final = 1
 SCHEMA_VERSION: Final = 1
 MAX_PUSH_BATCH: Final = 100
 MAX_PUSH_BYTES: Final = 256 * 1024
 MAX_PULL_LIMIT: Final = 1000
+MAX_MUTATION_ID: Final = 2**62  # fits a signed 64-bit column on both sides
+MAX_TEXT_ID: Final = 64  # ids, names, hashes and times in an envelope
+
+
+class _Strict:
+    """Field metadata pydantic reads on HQ's side: no coercion ("43" or true is not an id). Written
+    against pydantic's core-schema hook so this module needs no pydantic import."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        schema = handler(source)
+        schema["strict"] = True
+        return schema
+
+
+MutationId = Annotated[int, _Strict(), Ge(1), Le(MAX_MUTATION_ID)]
+ShortText = Annotated[str, MaxLen(MAX_TEXT_ID)]
 
 
 class Mutation:
@@ -88,34 +108,20 @@ def payload_sha256(name: str, args: dict[str, Any]) -> str:
 
 
 @dataclass(frozen=True)
-class WireMutation:
-    id: int
-    name: str
-    sha256: str
-    client_time: str
-    guide_id: str
+class MutationEnvelope:
+    """One pushed mutation: device-monotonic `id`, `name` (`noun.verb.vN`), the workstation's payload
+    fingerprint `sha256`, `client_time` (recorded, never trusted for order), the acting `guide_id`, and
+    the mutation's `args`. Unknown fields are ignored (a newer workstation may send more)."""
+
+    id: MutationId
+    name: Annotated[str, MinLen(1), MaxLen(MAX_TEXT_ID)]
+    sha256: ShortText
+    guide_id: ShortText
     args: dict[str, Any]
+    client_time: ShortText = ""
 
     def to_wire(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "sha256": self.sha256,
-            "client_time": self.client_time,
-            "guide_id": self.guide_id,
-            "args": self.args,
-        }
-
-    @classmethod
-    def from_wire(cls, raw: dict[str, Any]) -> WireMutation:
-        return cls(
-            id=int(raw["id"]),
-            name=str(raw["name"]),
-            sha256=str(raw["sha256"]),
-            client_time=str(raw["client_time"]),
-            guide_id=str(raw["guide_id"]),
-            args=dict(raw["args"]),
-        )
+        return asdict(self)
 
 
 @dataclass(frozen=True)

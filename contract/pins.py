@@ -1,6 +1,11 @@
-"""PIN hashes for offline login, made at HQ and synced per store. The format is the one the workstation
-verifies (app/security/pins.py: `scrypt$n$r$p$salt$digest`, base64); HQ cannot import it, so it is
-written here again and tests/hq check a hash made here with the workstation's verifier."""
+"""PIN hashes for offline login: scrypt with a per-PIN salt, in a self-describing string
+`scrypt$n$r$p$salt$digest` (salt and digest base64).
+
+HQ makes the hashes and syncs them per store; the workstation only verifies. Verification is constant
+time and reads the cost from the hash, so hashes made cheaper (tests) still verify. The cost (n=2**14)
+keeps one check near 30 ms: unnoticeable at login, slow for a stolen-disk guess run over a 6-digit PIN
+space together with the 5-try lock-out.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,13 @@ import hmac
 import secrets
 
 _R, _P = 8, 1
-# scrypt cost: ~30 ms per hash. Module-level so a test suite creating hundreds of guides can lower it
-# (the verifier reads the cost from the hash string, so cheaper hashes still verify).
+# scrypt cost. Module-level so a test suite creating hundreds of guides can lower it.
 COST_N = 2**14
 PIN_MIN, PIN_MAX = 4, 12
 
 
 def valid_pin(pin: str) -> bool:
+    """A PIN HQ accepts: 4 to 12 ASCII digits."""
     return PIN_MIN <= len(pin) <= PIN_MAX and pin.isascii() and pin.isdigit()
 
 
@@ -36,6 +41,6 @@ def verify_pin(pin: str, stored: str) -> bool:
         digest = hashlib.scrypt(
             pin.encode(), salt=salt, n=int(n), r=int(r), p=int(p), dklen=len(expected), maxmem=2**26
         )
-    except ValueError:
+    except ValueError:  # a malformed stored hash never matches
         return False
     return hmac.compare_digest(digest, expected)
