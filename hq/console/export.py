@@ -11,13 +11,11 @@ from typing import Any
 
 from fastapi.responses import Response
 
-from hq.cli_reports import FORMULA_START
+from contract.sheets import formula_safe
 
 
 def guarded(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    return formula_safe(value) if isinstance(value, str) else value
 
 
 def csv_bytes(rows: Sequence[Sequence[Any]]) -> bytes:

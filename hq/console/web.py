@@ -27,11 +27,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from contract.storetime import STORE_TZ
 from hq.console import i18n
 from hq.errors import HqError
 from hq.runtime import HqRuntime
 from hq.services import users
-from hq.services.admin import STORE_TZ
 from hq.services.users import UserView
 from hq.sync.changes import ChangeSet, record
 

@@ -25,8 +25,10 @@ from typing import Any
 from sqlalchemy import Integer, func, null, select
 from sqlalchemy.orm import Session
 
+from contract.measures import join_rate
+from contract.storetime import STORE_TZ
 from hq.db.models import Binding, Decline, Device, Guide, Member, Store, TaskItem
-from hq.services.admin import STORE_TZ, day_bounds
+from hq.services.admin import day_bounds
 from hq.services.stores import find_store
 
 ONLINE_WINDOW = timedelta(minutes=15)
@@ -47,8 +49,7 @@ class Figures:
     @property
     def join_rate(self) -> float | None:
         """入会率: enrollments ÷ (enrollments + declines); None when there was neither."""
-        total = self.enrolled + self.declined
-        return self.enrolled / total if total else None
+        return join_rate(self.enrolled, self.declined)
 
     def plus(self, other: Figures) -> Figures:
         return Figures(*(getattr(self, m) + getattr(other, m) for m in METRICS))
@@ -87,8 +88,7 @@ class DayFigures:
 
     @property
     def join_rate(self) -> float | None:
-        total = self.enrolled + self.declined
-        return self.enrolled / total if total else None
+        return join_rate(self.enrolled, self.declined)
 
 
 @dataclass(frozen=True)
