@@ -5,6 +5,7 @@ benchmarks.
     python run.py app      # a local demo HQ, a workstation enrolled with it, the counter at work
     python run.py test     # the whole test suite
     python run.py bench    # the benchmarks; results go to docs/benchmarks.md
+    python run.py bundle   # the counter PC's folder, dist/guidedesk/, built and self-tested
 
 Works with only the standard library and on Windows as well as Linux, because store PCs run Windows.
 """
@@ -46,9 +47,26 @@ def bootstrap() -> Path:
     return py
 
 
+def bundle(py: Path, env: dict[str, str]) -> int:
+    """PyInstaller's one-folder bundle of the window (build.spec), then its own `--self-test` run from
+    the bundle, so a bundle that cannot start on a counter PC never leaves this machine."""
+    subprocess.run([str(py), "-m", "pip", "install", "-q", "-e", f"{ROOT}[build]"], check=True)
+    subprocess.run([str(py), "-m", "ui.i18n", "build"], cwd=ROOT, env=env, check=True)  # .qm files ship
+    built = subprocess.call(
+        [str(py), "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN", "build.spec"],
+        cwd=ROOT,
+        env=env,
+    )
+    if built != 0:
+        return built
+    exe = ROOT / "dist" / "guidedesk" / ("guidedesk.exe" if os.name == "nt" else "guidedesk")
+    print(f"GuideDesk: bundle built in {exe.parent}; running its self-test …", flush=True)
+    return subprocess.call([str(exe), "--self-test"], cwd=ROOT, env=env)
+
+
 def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("app", [])
-    if command not in {"app", "test", "bench"}:
+    if command not in {"app", "test", "bench", "bundle"}:
         print(__doc__)
         return 2
     py = bootstrap()
@@ -58,6 +76,8 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(py), "-m", "pytest", *rest], cwd=ROOT, env=env)
     if command == "bench":
         return subprocess.call([str(py), "-m", "benchmarks", *rest], cwd=ROOT, env=env)
+    if command == "bundle":
+        return bundle(py, env)
     return subprocess.call([str(py), "-m", "demo.launch", *rest], cwd=ROOT, env=env)
 
 

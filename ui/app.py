@@ -52,6 +52,10 @@ def wants_cli(argv: Sequence[str]) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--self-test"]:
+        from ui.selftest import run
+
+        return run()
     if wants_cli(args):
         from app.cli import main as cli_main
 
