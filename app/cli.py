@@ -6,7 +6,7 @@
     guidedesk [--data-dir DIR] stats --from DATE --to DATE --format xlsx|csv --out FILE --manager EMP
     guidedesk [--data-dir DIR] login-test --employee EMP          (PIN read from stdin or a prompt)
     guidedesk [--data-dir DIR] guide-qr EMP --out FILE.png [--width PX]
-    guidedesk [--data-dir DIR] enroll --hq URL --code CODE [--ca FILE]
+    guidedesk [--data-dir DIR] enroll --hq URL --code CODE [--ca FILE] [--insecure]
     guidedesk [--data-dir DIR] sync [--watch] [--json]
     guidedesk [--data-dir DIR] conflicts [--json]
 
@@ -177,7 +177,7 @@ def cmd_guide_qr(ws: Workstation, args: argparse.Namespace) -> int:
 def cmd_enroll(ws: Workstation, args: argparse.Namespace) -> int:
     from app.sync.device import enroll_device
 
-    enrollment = enroll_device(ws, hq_url=args.hq, code=args.code, ca_path=args.ca)
+    enrollment = enroll_device(ws, hq_url=args.hq, code=args.code, ca_path=args.ca, insecure=args.insecure)
     print(f"enrolled as device {enrollment.device_id} of {enrollment.store_code} {enrollment.store_name}")
     return 0
 
@@ -310,6 +310,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--ca", default=None, metavar="FILE", help="CA bundle for an HQ with a private certificate"
     )
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow plain http to HQ on another machine (the token and members' data travel readable)",
+    )
     p.set_defaults(run=cmd_enroll)
 
     p = sub.add_parser("sync", help="sync with HQ once, or keep syncing with --watch")
@@ -331,6 +336,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: data_dir_unusable ({exc})", file=sys.stderr)
         return 2
+    except GuideDeskError as exc:  # the phone key cannot be read or is not the data's: nothing written
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     try:
         return int(args.run(ws, args))
     except GuideDeskError as exc:

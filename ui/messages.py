@@ -132,6 +132,26 @@ TEXTS: dict[str, str] = {
     "upgrade_required": QT_TRANSLATE_NOOP("messages", "HQ needs a newer GuideDesk. Please update."),
     "unauthorized": QT_TRANSLATE_NOOP("messages", "HQ did not accept this workstation's key."),
     "bad_hq_url": QT_TRANSLATE_NOOP("messages", "Enter HQ's address, e.g. https://hq.example.cn"),
+    "insecure_hq_url": QT_TRANSLATE_NOOP(
+        "messages",
+        "HQ's address must start with https:// — plain http would send this workstation's key and members' phone numbers readable over the network. Ask IT for the https address.",  # noqa: E501 (one literal: lupdate reads it)
+    ),
+    "invalid_hq_url": QT_TRANSLATE_NOOP(
+        "messages",
+        "This is not an HQ address. Enter it like https://hq.example.cn",
+    ),
+    "secret_store_unavailable": QT_TRANSLATE_NOOP(
+        "messages",
+        "The system keyring could not be read, so phone numbers cannot be opened. Unlock the keyring (sign in to Windows again) and restart GuideDesk. Nothing was changed.",  # noqa: E501 (one literal: lupdate reads it)
+    ),
+    "phone_key_missing": QT_TRANSLATE_NOOP(
+        "messages",
+        "The key that protects this workstation's phone numbers is missing from the system keyring. Restore it (or this PC's user profile) and restart; a new key would make the stored phones unreadable, so none was made. Call IT support.",  # noqa: E501 (one literal: lupdate reads it)
+    ),
+    "phone_key_mismatch": QT_TRANSLATE_NOOP(
+        "messages",
+        "The system keyring holds a different key than the one this workstation's phone numbers were protected with. Restore the original key and restart; nothing was overwritten. Call IT support.",  # noqa: E501 (one literal: lupdate reads it)
+    ),
     "sync_busy": QT_TRANSLATE_NOOP("messages", "A sync is already running."),
     "cancelled": QT_TRANSLATE_NOOP("messages", "Cancelled. It continues where it stopped next time."),
     # ---- anything else

@@ -368,6 +368,8 @@ class SyncState(Base):
     device_id: Mapped[str | None] = mapped_column(String(36))
     store_id: Mapped[str | None] = mapped_column(String(36))
     hq_url: Mapped[str | None] = mapped_column(String(300))
+    # Plain http to another machine was chosen explicitly at enrollment (`--insecure`): see check_hq_url.
+    hq_insecure: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
     cursor: Mapped[str | None] = mapped_column(Text)
     last_acked_id: Mapped[int] = mapped_column(Integer, default=0)
     server_epoch: Mapped[str | None] = mapped_column(String(64))

@@ -1,5 +1,6 @@
 """The only module that speaks HTTP: one `requests.Session` to HQ, explicit timeouts, TLS verification on,
-and every failure mapped to a typed `SyncError` kind the engine can act on.
+and every failure mapped to a typed `SyncError` kind the engine can act on. Plain HTTP goes only to this
+machine unless chosen explicitly (`check_hq_url`); redirects are not followed.
 
 Kinds: network (unreachable, timeout, truncated body), auth (bad token), revoked, upgrade (protocol too
 old), reset (cursor too old or foreign), gap (409 mutation_gap, with the expected id), payload_mismatch
@@ -9,9 +10,11 @@ old), reset (cursor too old or foreign), gap (409 mutation_gap, with the expecte
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 import requests
@@ -33,10 +36,38 @@ class SyncError(GuideDeskError):
         self.status = status
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_hq_url(url: str, *, insecure: bool = False) -> str:
+    """HQ's address if it is safe to send this workstation's token and its store's data to: `https://`,
+    or `http://` on this machine (loopback: the demo, tests, a local TLS-terminating proxy). Plain HTTP
+    elsewhere carries the bearer token, phone numbers and PIN hashes readable on the way, so it needs the
+    explicit `insecure` choice. Raises GuideDeskError `invalid_hq_url` or `insecure_hq_url`."""
+    parts = urlsplit(url.strip()) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise GuideDeskError("invalid_hq_url")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise GuideDeskError("invalid_hq_url")
+    if parts.scheme == "http" and not insecure and not _loopback(parts.hostname):
+        raise GuideDeskError("insecure_hq_url", host=parts.hostname)
+    return url.strip()
+
+
 @dataclass(frozen=True)
 class HqEndpoint:
     base_url: str  # e.g. https://hq.example.cn or http://127.0.0.1:8765
     ca_path: str | None = None  # a private CA for an HQ with its own certificate
+    insecure: bool = False  # plain http to a host other than this machine, chosen explicitly
+
+    def __post_init__(self) -> None:
+        check_hq_url(self.base_url, insecure=self.insecure)
 
 
 class HqClient:
@@ -108,6 +139,7 @@ class HqClient:
                 headers=headers,
                 params=params,
                 timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+                allow_redirects=False,  # HQ never redirects: one could lead the token off https
             )
             raw = response.content  # reads the whole body: a truncated one raises here
         except requests.exceptions.SSLError as exc:

@@ -27,13 +27,17 @@ class Enrollment:
     hq_url: str
 
 
-def enroll_device(ws: Workstation, *, hq_url: str, code: str, ca_path: str | None = None) -> Enrollment:
-    """Trade a one-time enrollment code from HQ admin for a device identity; refuses to re-enroll."""
+def enroll_device(
+    ws: Workstation, *, hq_url: str, code: str, ca_path: str | None = None, insecure: bool = False
+) -> Enrollment:
+    """Trade a one-time enrollment code from HQ admin for a device identity; refuses to re-enroll.
+    `insecure`: plain http to another machine was chosen explicitly (else `insecure_hq_url`)."""
+    endpoint = HqEndpoint(hq_url, ca_path, insecure)  # refuses an unsafe address before any request
     with ws.db.read() as s:
         state = s.get(SyncState, 1)
     if state is not None and state.device_id:
         raise GuideDeskError("already_enrolled", device_id=state.device_id)
-    client = HqClient(HqEndpoint(hq_url, ca_path), app_version=__version__)
+    client = HqClient(endpoint, app_version=__version__)
     try:
         answer = client.enroll(code=code.strip(), hostname=socket.gethostname())
     finally:
@@ -45,18 +49,21 @@ def enroll_device(ws: Workstation, *, hq_url: str, code: str, ca_path: str | Non
         row.device_id = answer["device_id"]
         row.store_id = store["id"]
         row.hq_url = hq_url
+        row.hq_insecure = insecure and not hq_url.startswith("https:")
         s.add(row)
     return Enrollment(answer["device_id"], store["id"], store["code"], store["name"], hq_url)
 
 
-def repoint_hq(ws: Workstation, hq_url: str) -> None:
+def repoint_hq(ws: Workstation, hq_url: str, *, insecure: bool = False) -> None:
     """HQ answers at a new address (moved, or the demo's local HQ on a new port): keep this device's
-    identity, token and sync position; only the address changes."""
+    identity, token and sync position; only the address changes (checked as at enrollment)."""
+    HqEndpoint(hq_url, insecure=insecure)
     with ws.db.transaction() as s:
         state = s.get(SyncState, 1)
         if state is None or not state.device_id:
             raise GuideDeskError("not_enrolled")
         state.hq_url = hq_url
+        state.hq_insecure = insecure and not hq_url.startswith("https:")
 
 
 def open_client(ws: Workstation, *, ca_path: str | None = None) -> HqClient:
@@ -66,7 +73,8 @@ def open_client(ws: Workstation, *, ca_path: str | None = None) -> HqClient:
     token = SecretStore(ws.data_dir).get(TOKEN)
     if state is None or not state.device_id or not state.hq_url or not token:
         raise GuideDeskError("not_enrolled")
-    return HqClient(HqEndpoint(state.hq_url, ca_path), token=token, app_version=__version__)
+    endpoint = HqEndpoint(state.hq_url, ca_path, bool(state.hq_insecure))
+    return HqClient(endpoint, token=token, app_version=__version__)
 
 
 def lookup_member_online(ws: Workstation, client: HqClient, *, code: str) -> str:

@@ -455,6 +455,26 @@
             <translation>Enter HQ's address, e.g. https://hq.example.cn</translation>
         </message>
         <message>
+            <source>HQ's address must start with https:// — plain http would send this workstation's key and members' phone numbers readable over the network. Ask IT for the https address.</source>
+            <translation>HQ's address must start with https:// — plain http would send this workstation's key and members' phone numbers readable over the network. Ask IT for the https address.</translation>
+        </message>
+        <message>
+            <source>This is not an HQ address. Enter it like https://hq.example.cn</source>
+            <translation>This is not an HQ address. Enter it like https://hq.example.cn</translation>
+        </message>
+        <message>
+            <source>The system keyring could not be read, so phone numbers cannot be opened. Unlock the keyring (sign in to Windows again) and restart GuideDesk. Nothing was changed.</source>
+            <translation>The system keyring could not be read, so phone numbers cannot be opened. Unlock the keyring (sign in to Windows again) and restart GuideDesk. Nothing was changed.</translation>
+        </message>
+        <message>
+            <source>The key that protects this workstation's phone numbers is missing from the system keyring. Restore it (or this PC's user profile) and restart; a new key would make the stored phones unreadable, so none was made. Call IT support.</source>
+            <translation>The key that protects this workstation's phone numbers is missing from the system keyring. Restore it (or this PC's user profile) and restart; a new key would make the stored phones unreadable, so none was made. Call IT support.</translation>
+        </message>
+        <message>
+            <source>The system keyring holds a different key than the one this workstation's phone numbers were protected with. Restore the original key and restart; nothing was overwritten. Call IT support.</source>
+            <translation>The system keyring holds a different key than the one this workstation's phone numbers were protected with. Restore the original key and restart; nothing was overwritten. Call IT support.</translation>
+        </message>
+        <message>
             <source>A sync is already running.</source>
             <translation>A sync is already running.</translation>
         </message>

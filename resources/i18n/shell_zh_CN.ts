@@ -455,6 +455,26 @@
             <translation>请输入总部地址，例如 https://hq.example.cn</translation>
         </message>
         <message>
+            <source>HQ's address must start with https:// — plain http would send this workstation's key and members' phone numbers readable over the network. Ask IT for the https address.</source>
+            <translation>总部地址必须以 https:// 开头——用 http 会把本机密钥和会员手机号以明文在网络上传输。请向 IT 索取 https 地址。</translation>
+        </message>
+        <message>
+            <source>This is not an HQ address. Enter it like https://hq.example.cn</source>
+            <translation>这不是总部地址。请按 https://hq.example.cn 的格式输入。</translation>
+        </message>
+        <message>
+            <source>The system keyring could not be read, so phone numbers cannot be opened. Unlock the keyring (sign in to Windows again) and restart GuideDesk. Nothing was changed.</source>
+            <translation>无法读取系统密钥环，手机号无法解密。请解锁密钥环（重新登录 Windows）后重启导购台。数据未作任何改动。</translation>
+        </message>
+        <message>
+            <source>The key that protects this workstation's phone numbers is missing from the system keyring. Restore it (or this PC's user profile) and restart; a new key would make the stored phones unreadable, so none was made. Call IT support.</source>
+            <translation>系统密钥环中缺少保护本机手机号的密钥。请恢复密钥（或本机用户配置）后重启；新建密钥会使已存手机号无法读取，因此未新建。请联系 IT 支持。</translation>
+        </message>
+        <message>
+            <source>The system keyring holds a different key than the one this workstation's phone numbers were protected with. Restore the original key and restart; nothing was overwritten. Call IT support.</source>
+            <translation>系统密钥环中的密钥与本机手机号加密时所用的不同。请恢复原密钥后重启；数据未被覆盖。请联系 IT 支持。</translation>
+        </message>
+        <message>
             <source>A sync is already running.</source>
             <translation>正在同步中。</translation>
         </message>
