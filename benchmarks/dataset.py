@@ -20,6 +20,7 @@ from typing import Any
 
 from alembic.script import ScriptDirectory
 
+from app.db import member_index
 from app.db.database import DB_FILENAME, MIGRATIONS
 from app.workstation import Workstation
 from demo.workstation import DEMO_KEY_FILENAME, GENERATOR_VERSION, generate
@@ -79,6 +80,16 @@ def ensure_dataset(members: int, *, rebuild: bool = False) -> Dataset:
             task_items=5000,
             on_progress=progress,
         )
+        # The generator bulk-loads the replica without the pull applier, which keeps the members list's
+        # derived columns (tags, bound guide, last four phone digits): fill them once, as it would have.
+        conn = ws.db.raw()
+        try:
+            conn.execute("BEGIN")
+            member_index.refresh_all(conn)
+            conn.execute("COMMIT")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
     finally:
         ws.close()
     seconds = time.perf_counter() - started

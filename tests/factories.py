@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
+from app.db import member_index
 from app.db.models import (
     Binding,
     Guide,
@@ -99,6 +100,7 @@ def add_member(
             phone_enc=cipher.encrypt(phone),
             phone_index=cipher.blind_index(phone),
             phone_masked=mask_phone(phone),
+            phone_last4=phone[-4:],
             stage=stage,
             level=level,
             last_purchase_at=last_purchase_at,
@@ -161,6 +163,8 @@ def seed(ws: Workstation) -> Seeded:
         bind("b-3", "m-3", other, "上海南京西路店", 10)
         bind("b-4", "m-4", foreign, "北京三里屯店", 10)
         bind("b-5", "m-5", other, "上海南京西路店", 200)  # protection lapsed 110 days ago
+        s.flush()
+        member_index.refresh_all(s.connection())  # what the applier keeps for the members list
     return seeded
 
 

@@ -75,6 +75,28 @@ class Member(Base):
     last_purchase_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_visit_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # Derived columns for the members list (migration 0005, app/db/member_index.py): searched and sorted
+    # in SQL at a million rows. The last four phone digits are taken from the phone as the pull applier
+    # seals it, so a search never decrypts a phone; tags and the bound guide are refreshed by the applier
+    # for the members a pulled page touched.
+    phone_last4: Mapped[str | None] = mapped_column(String(4))
+    tag_key: Mapped[str] = mapped_column(Text, default="")  # tag names, sorted, joined by "、"
+    bound_guide_id: Mapped[str | None] = mapped_column(String(36))
+    bound_guide_name: Mapped[str] = mapped_column(String(50), default="")
+
+    __table_args__ = (
+        # (sort column, id): a page of any sort order is an index seek from the last row's key. The
+        # masked phone sorts by its last four digits (what the mask shows), on the index its search uses;
+        # the bound guide sorts guide by guide on the guide filter's index. Each index costs the pull
+        # applier a write per member: the set is the least that keeps every order off a table sort.
+        Index("ix_members_name_id", "name", "id"),
+        Index("ix_members_level_id", "level", "id"),
+        Index("ix_members_stage_id", "stage", "id"),
+        Index("ix_members_tag_key_id", "tag_key", "id"),
+        Index("ix_members_last_visit_id", "last_visit_at", "id"),
+        Index("ix_members_guide_id_name", "bound_guide_id", "name", "id"),
+        Index("ix_members_phone_last4_id", "phone_last4", "id"),
+    )
 
 
 class MemberCode(Base):

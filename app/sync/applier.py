@@ -26,6 +26,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
+from app.db import member_index
 from app.db.models import (
     REPLICA_TABLES,
     Base,
@@ -69,7 +70,11 @@ _ORDER = [
     "store", "policy", "qr_key", "tag_group", "tag", "guide", "member", "member_code", "member_tag",
     "binding", "binding_conflict", "task_list", "task_item", "note",
 ]  # fmt: skip
-_PHONE_COLUMNS = ("phone_enc", "phone_index", "phone_masked")  # sealed here, never taken from the wire
+# Sealed here, never taken from the wire: the phone's ciphertext, blind index, mask and last four digits
+# (what the members list searches by, app/services/member_list.py).
+_PHONE_COLUMNS = ("phone_enc", "phone_index", "phone_masked", "phone_last4")
+# Derived here from other replica rows (app/db/member_index.py), never taken from the wire either.
+_DERIVED_COLUMNS = ("tag_key", "bound_guide_id", "bound_guide_name")
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,7 @@ class _Target:
     convert: dict[str, Convert | None]
     defaults: dict[str, Any]
     versioned: bool
-    sealed: bool  # members: `phone` on the wire, three sealed columns at rest
+    sealed: bool  # members: `phone` on the wire, four sealed columns at rest
 
 
 @cache
@@ -174,7 +179,7 @@ class _Shape:
 @cache
 def _shape(t: str, named: tuple[str, ...]) -> _Shape:
     target = _target(t)
-    skip = {*target.keys, "version", *(_PHONE_COLUMNS if target.sealed else ())}
+    skip = {*target.keys, "version", *((*_PHONE_COLUMNS, *_DERIVED_COLUMNS) if target.sealed else ())}
     fields = tuple(f for f in named if f in target.convert and f not in skip)
     converters = tuple((i, f) for i, name in enumerate(fields) if (f := target.convert[name]) is not None)
     phone = target.sealed and "phone" in named
@@ -206,8 +211,12 @@ def _params(
             row = tuple(values)
         if shape.phone:
             phone = data["phone"]
-            sealed = (cipher.encrypt(phone), cipher.blind_index(phone), mask_phone(phone)) if phone else None
-            row += sealed or (None, None, None)
+            sealed = (
+                (cipher.encrypt(phone), cipher.blind_index(phone), mask_phone(phone), phone[-4:])
+                if phone
+                else None
+            )
+            row += sealed or (None, None, None, None)
         if versioned:
             row += (int(put["v"]),)
         params.append(row + key_of(put["id"]) + shape.fill)
@@ -272,11 +281,25 @@ def apply_changes(
                 writes.append((t, shape, _params(t, shape, group, cipher)))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise GuideDeskError("protocol_error", reason="bad_change", t=t, error=repr(exc)) from exc
+    conn = session.connection()
+    # Members whose list columns (tags, bound guide) this page changes; those of rows about to be removed
+    # are read before the removal.
+    touched = [k[0] for k in removes.get("member_tag", ())]
+    touched += member_index.members_of_bindings(conn, (k[0] for k in removes.get("binding", ())))
+    touched += member_index.members_of_tags(conn, (k[0] for k in removes.get("tag", ())))
     for t in reversed(_ORDER):
         if t in removes:
             _delete(session, t, removes[t])
     for t, shape, params in writes:
         _upsert(session, t, shape, params)
+    touched += [
+        _member_tag_key(put["id"])[0] for group in puts.get("member_tag", {}).values() for put in group
+    ]
+    bindings = [put["id"] for group in puts.get("binding", {}).values() for put in group]
+    touched += member_index.members_of_bindings(conn, bindings)
+    renamed = [put["id"] for named, group in puts.get("tag", {}).items() if "name" in named for put in group]
+    touched += member_index.members_of_tags(conn, renamed)
+    member_index.refresh_members(conn, touched)
     return PageApplied(
         puts=sum(len(params) for _t, _s, params in writes),
         removes=sum(len(keys) for keys in removes.values()),

@@ -460,7 +460,7 @@ def unindexed_steps(engine: Engine, statement: str, params: Any = ()) -> list[st
 
 def test_the_plan_check_catches_a_table_scan(ws, store):
     """Guard for the test below: a lookup by an unindexed column is reported."""
-    assert unindexed_steps(ws.db.engine, "SELECT id FROM members WHERE name = ?", ("赵敏",))
+    assert unindexed_steps(ws.db.engine, "SELECT id FROM members WHERE enrolled_by_guide_id = ?", ("g",))
     assert not unindexed_steps(ws.db.engine, "SELECT id FROM members WHERE card_no = ?", ("x",))
 
 
