@@ -6,8 +6,8 @@ the pull applier fills it from the phone as it seals it. Here it is backfilled f
 (138****1234 already shows the last four). `tag_key` and `bound_guide_id`/`bound_guide_name` are the
 member's tags and active binding's guide, kept by the applier (app/db/member_index.py).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-03
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
