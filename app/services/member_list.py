@@ -41,9 +41,10 @@ from app.errors import InvalidInput
 from app.security.crypto import PhoneCipher
 from app.services.outbox import PENDING_STATES
 from app.services.policy import policy_of
-from app.sync.protocol import Mutation
+from contract.stages import STAGES as CONTRACT_STAGES
+from contract.wire import Mutation
 
-STAGES = ("visitor", "registered", "first_order", "experience", "koc")  # lifecycle order
+STAGES = CONTRACT_STAGES  # lifecycle order
 LEVELS = ("普卡", "银卡", "金卡", "钻石卡")  # HQ's card levels, lowest first
 SORT_KEYS = ("name", "phone", "level", "stage", "tags", "guide", "last_visit")
 MAX_LIMIT = 2000

@@ -22,8 +22,8 @@ from app.services import member_list as ml
 from app.services.binding import bind_member
 from app.services.common import GuideRef
 from app.sync.applier import apply_changes
-from app.sync.protocol import Change
 from app.workstation import Workstation
+from contract.wire import Change
 from tests.conftest import T0
 
 TAGS = {"t1": "护肤", "t2": "箱包", "t3": "高价值", "t4": "A类"}
