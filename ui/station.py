@@ -47,3 +47,14 @@ def station_info(session: Any) -> StationInfo:
         pending=pending_count(session),
         rejected=len(list_outbox(session, states=CONFLICT_STATES, limit=10_000)),
     )
+
+
+def tag_catalog(session: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The tag groups HQ shares with the store, with their tags: [(group name, [(tag id, name)])]."""
+    from app.db.models import Tag, TagGroup
+
+    groups = session.query(TagGroup.id, TagGroup.name).order_by(TagGroup.sort, TagGroup.name).all()
+    by_group: dict[str, list[tuple[str, str]]] = {gid: [] for gid, _ in groups}
+    for tag_id, group_id, name in session.query(Tag.id, Tag.group_id, Tag.name).order_by(Tag.name):
+        by_group.setdefault(group_id, []).append((tag_id, name))
+    return [(name, by_group[gid]) for gid, name in groups if by_group.get(gid)]

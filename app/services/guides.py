@@ -174,7 +174,13 @@ def _pending_phone(session: Session, member_id: str, cipher: PhoneCipher) -> str
 
 
 def reveal_phone(
-    session: Session, *, member_id: str, guide: GuideRef, now: datetime, cipher: PhoneCipher
+    session: Session,
+    *,
+    member_id: str,
+    guide: GuideRef,
+    now: datetime,
+    cipher: PhoneCipher,
+    purpose: str | None = None,
 ) -> str:
     """The member's full phone number, for calling them (the card shows only 138****1234).
 
@@ -192,11 +198,15 @@ def reveal_phone(
         raise RuleRefused("no_phone", member_id=member_id)
     else:
         phone = cipher.decrypt(row.phone_enc)
-    append_audit(session, action="pii.reveal_phone", guide_id=guide.id, now=now, subject_id=member_id)
+    # The purpose the guide gave (PIPL: a reveal needs a reason), bounded; never the number.
+    details = {"purpose": purpose.strip()[:100]} if purpose and purpose.strip() else {}
+    append_audit(
+        session, action="pii.reveal_phone", guide_id=guide.id, now=now, subject_id=member_id, details=details
+    )
     record_mutation(
         session,
         name=Mutation.AUDIT_APPEND,
-        args={"action": "pii.reveal_phone", "subject_id": member_id, "details": {}},
+        args={"action": "pii.reveal_phone", "subject_id": member_id, "details": details},
         guide_id=guide.id,
         now=now,
         member_id=member_id,

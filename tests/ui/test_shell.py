@@ -3,6 +3,7 @@ error words."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,8 +22,10 @@ from ui.settings import Settings
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_guidedesk_with_a_subcommand_stays_the_headless_cli(tmp_path: Path) -> None:
+def test_guidedesk_with_a_subcommand_stays_the_headless_cli(tmp_path: Path, template_db: Path) -> None:
     """Store IT scripts run `guidedesk status` on PCs without a display: it must not need Qt."""
+    (tmp_path / "d").mkdir()
+    shutil.copyfile(template_db, tmp_path / "d" / template_db.name)
     code = (
         "import sys; from ui.app import main; rc = main(['--data-dir', sys.argv[1], 'status', '--json']);"
         "assert 'PySide6' not in sys.modules, 'the CLI imported Qt'; sys.exit(rc)"
