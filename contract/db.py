@@ -51,3 +51,7 @@ class PolicyColumns:
     contact_window_days: Mapped[int] = mapped_column(Integer, default=_P.contact_window_days)
     code_ttl_seconds: Mapped[int] = mapped_column(Integer, default=_P.code_ttl_seconds)
     clock_tolerance_seconds: Mapped[int] = mapped_column(Integer, default=_P.clock_tolerance_seconds)
+    retention_days: Mapped[int] = mapped_column(
+        Integer, default=_P.retention_days, server_default=str(_P.retention_days)
+    )
+    stale_days: Mapped[int] = mapped_column(Integer, default=_P.stale_days, server_default=str(_P.stale_days))

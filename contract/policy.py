@@ -18,6 +18,10 @@ class PolicyValues:
     contact_window_days: int = 30  # … within this many days
     code_ttl_seconds: int = 300  # a dynamic member code's life
     clock_tolerance_seconds: int = 120  # slack for a code's expiry against the server clock
+    # privacy (docs/privacy.md): visits, audit rows and notes older than this are purged at HQ and on
+    # every workstation; a workstation not synced for longer than `stale_days` restricts itself to names
+    retention_days: int = 400
+    stale_days: int = 45
 
 
 POLICY_DEFAULTS: Final = PolicyValues()
@@ -30,4 +34,6 @@ POLICY_RANGES: Final = {
     "contact_window_days": (1, 3650),
     "code_ttl_seconds": (30, 86_400),
     "clock_tolerance_seconds": (0, 3600),
+    "retention_days": (30, 3650),
+    "stale_days": (1, 365),
 }

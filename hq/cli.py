@@ -17,6 +17,8 @@
     guidedesk-hq prune
     guidedesk-hq add-user USERNAME --role admin|operator|analyst [--name NAME] [--password-stdin]
     guidedesk-hq api-key USERNAME [--label LABEL]
+    guidedesk-hq erase-member MEMBER --reason TEXT [--by NAME]
+    guidedesk-hq withdraw-consent MEMBER [--by NAME]
     guidedesk-hq demo [--stores N] [--members-per-store M] [--seed S] [--force] [--json]
 
 Settings come from the environment (hq/config.py); `--db-url` overrides GUIDEDESK_HQ_DB_URL. STORE is a
@@ -52,6 +54,7 @@ from hq.services.devices import issue_enrollment_code, revoke_device
 from hq.services.guides import add_guide
 from hq.services.members import find_member
 from hq.services.policy import current_policy
+from hq.services.privacy import erase_member, prune_personal, withdraw_consent
 from hq.services.qrkeys import SigningKeyUnavailable, create_signing_key, mint_member_code
 from hq.services.stores import create_store
 from hq.sync.changes import ChangeSet, prune_removes, record
@@ -100,7 +103,20 @@ def _parser() -> argparse.ArgumentParser:
     cli_reports.add_commands(sub)
     cli_users.add_commands(sub)
     sub.add_parser("rotate-key", help="a new member-code signing key (old keys keep verifying)")
-    sub.add_parser("prune", help="drop change-index removes older than the retention period")
+    sub.add_parser(
+        "prune",
+        help="drop change-index removes older than the retention period, and visits, audit rows and notes "
+        "older than the policy's retention_days",
+    )
+    erase = sub.add_parser(
+        "erase-member", help="erase a member (PIPL Art. 47) at HQ and on every workstation"
+    )
+    erase.add_argument("member")
+    erase.add_argument("--reason", required=True, help="why (audited; e.g. the request's ticket number)")
+    erase.add_argument("--by", default=None, help="who asked for it (default: the shell user)")
+    withdraw = sub.add_parser("withdraw-consent", help="a member leaves outreach: no task lists, no contact")
+    withdraw.add_argument("member")
+    withdraw.add_argument("--by", default=None)
     demo = sub.add_parser("demo", help="seed a demo chain; prints enrollment codes and PINs once")
     demo.add_argument("--stores", type=int, default=3)
     demo.add_argument("--members-per-store", type=int, default=2_000)
@@ -250,10 +266,49 @@ def _rotate(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
 
 
 def _prune(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
-    before = runtime.now() - timedelta(days=runtime.settings.retention_days)
+    now = runtime.now()
+    before = now - timedelta(days=runtime.settings.retention_days)
     with runtime.db.write() as s:
         dropped = prune_removes(s, before=before)
     out(f"pruned {dropped} removes older than {before.date().isoformat()}")
+    changes = ChangeSet()
+    with runtime.db.write() as s:
+        days = current_policy(s).retention_days
+        pruned = prune_personal(s, now=now, retention_days=days, changes=changes)
+        record(s, changes, now=now)
+    out(
+        f"pruned {pruned.visits} visits, {pruned.audit_events} audit rows, {pruned.notes} notes "
+        f"older than {days} days"
+    )
+    return 0
+
+
+def _who(args: argparse.Namespace) -> str:
+    return str(args.by or f"cli:{getpass.getuser()}")
+
+
+def _erase(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
+    changes = ChangeSet()
+    now = runtime.now()
+    with runtime.db.write() as s:
+        erased = erase_member(
+            s, member=args.member, reason=args.reason, by=_who(args), now=now, changes=changes
+        )
+        record(s, changes, now=now)
+    if erased.already:
+        out(f"member {erased.member_id} was already erased at {erased.requested_at.isoformat()}")
+    else:
+        out(f"erased member {erased.member_id}; {len(erased.scopes)} store scope(s) told to purge it")
+    return 0
+
+
+def _withdraw(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
+    changes = ChangeSet()
+    now = runtime.now()
+    with runtime.db.write() as s:
+        view = withdraw_consent(s, member=args.member, by=_who(args), now=now, changes=changes)
+        record(s, changes, now=now)
+    out(f"member {view.member_id} withdrew consent; {view.cancelled_tasks} open task item(s) cancelled")
     return 0
 
 
@@ -287,6 +342,8 @@ COMMANDS: dict[str, Callable[[HqRuntime, argparse.Namespace, Out], int]] = {
     "revoke-device": _revoke,
     "rotate-key": _rotate,
     "prune": _prune,
+    "erase-member": _erase,
+    "withdraw-consent": _withdraw,
     "demo": _demo,
     **cli_users.COMMANDS,
 }

@@ -31,6 +31,7 @@ from hq.services import admin
 from hq.services.devices import IssuedCode, issue_enrollment_code, revoke_device
 from hq.services.guides import GuideView, add_guide, set_guide_active
 from hq.services.policy import POLICY_FIELDS, Policy, current_policy, new_revision
+from hq.services.privacy import ConsentView, ErasureView, erase_member, withdraw_consent
 from hq.services.stores import StoreView, create_store, list_stores
 from hq.services.tags import TagView, create_tag, create_tag_group
 from hq.services.tasks import KINDS, PublishedList, publish_task_list
@@ -176,6 +177,8 @@ class PolicyIn(_In):
     contact_window_days: Annotated[int, _within("contact_window_days")] | None = None
     code_ttl_seconds: Annotated[int, _within("code_ttl_seconds")] | None = None
     clock_tolerance_seconds: Annotated[int, _within("clock_tolerance_seconds")] | None = None
+    retention_days: Annotated[int, _within("retention_days")] | None = None
+    stale_days: Annotated[int, _within("stale_days")] | None = None
 
 
 class SegmentIn(_In):
@@ -204,6 +207,15 @@ class EnrollCodeIn(_In):
 
 class ResolveIn(_In):
     resolution: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class EraseIn(_In):
+    reason: Annotated[str, Field(min_length=1, max_length=200)]
+    requested_by: Annotated[str, Field(min_length=1, max_length=64)] = "admin"
+
+
+class WithdrawIn(_In):
+    requested_by: Annotated[str, Field(min_length=1, max_length=64)] = "admin"
 
 
 # ---------------------------------------------------------------- answers (documentation and fuzzing)
@@ -269,6 +281,14 @@ class StatsOut(Stamped):
     from_: str = Field(alias="from")
     to: str
     rows: list[admin.StatsRow]
+
+
+class ErasureOne(Stamped):
+    erasure: ErasureView
+
+
+class ConsentOne(Stamped):
+    consent: ConsentView
 
 
 class ConflictOne(Stamped):
@@ -378,6 +398,32 @@ def post_tag(group_id: Ref, body: TagIn, request: Request) -> JsonResponse:
         tag = create_tag(s, group_id=group_id, name=body.name, color=body.color, changes=changes)
         admin.audit(s, action="tag.create", now=now, subject_id=tag.id)
     return ok(request, {"tag": _view(tag)}, 201)
+
+
+# ---------------------------------------------------------------- members' rights (docs/privacy.md)
+
+
+@router.post(
+    "/members/{member}/erase",
+    response_model=ErasureOne,
+    summary="erase a member (id or card number) at HQ and on every workstation holding it",
+)
+def post_erase(member: Ref, body: EraseIn, request: Request) -> JsonResponse:
+    with _write(runtime_of(request)) as (s, changes, now):
+        erased = erase_member(s, member=member, reason=body.reason, by=body.requested_by, now=now,
+                              changes=changes)  # fmt: skip
+    return ok(request, {"erasure": _view(erased)})
+
+
+@router.post(
+    "/members/{member}/withdraw-consent",
+    response_model=ConsentOne,
+    summary="the member leaves outreach: skipped by task lists, contact budget zero",
+)
+def post_withdraw(member: Ref, body: WithdrawIn, request: Request) -> JsonResponse:
+    with _write(runtime_of(request)) as (s, changes, now):
+        view = withdraw_consent(s, member=member, by=body.requested_by, now=now, changes=changes)
+    return ok(request, {"consent": _view(view)})
 
 
 # ---------------------------------------------------------------- policy

@@ -27,7 +27,7 @@ router = APIRouter(prefix="/v1/members", tags=["members"])
 @router.get(
     "/lookup",
     response_model=LookupOut,
-    responses={**ERRORS, 404: ERRORS[400]},
+    responses={**ERRORS, 404: ERRORS[400], 410: ERRORS[400]},
     summary="a member outside the replica, authorised by its signed member code",
 )
 def lookup(
@@ -52,6 +52,8 @@ def lookup(
         member = session.get(Member, claims.member_id)
         if member is None:
             raise ApiError(404, "member_not_found", "no such member")
+        if member.erased_at is not None:
+            raise ApiError(410, "member_erased", "this member was erased")
         changes = _member_changes(session, member)
         session.add(
             AuditEvent(

@@ -104,6 +104,27 @@ class Member(Base):
     last_purchase_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_visit_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Consent to outreach withdrawn (PIPL Art. 15): still a member, left out of task lists and contact.
+    consent_withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    consent_withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Erased (PIPL Art. 47): the row stays as an anonymous tombstone so counts in the books still add up;
+    # every personal field is gone (hq/services/privacy.py) and every code naming it is refused.
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class MemberErasure(Base):
+    """One member's erasure: who asked, when, why (never the erased values), which sync scopes were told,
+    and `phone_hmac` — a keyed hash of the erased phone (key derived from HQ's secret, never synced) that
+    lets HQ refuse an enrollment of that phone made offline before the erasure."""
+
+    __tablename__ = "member_erasures"
+    member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    phone_hmac: Mapped[str | None] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class MemberCode(Base):

@@ -185,7 +185,8 @@ def select_members(
     """Ids of members whose home store is one of `stores` (all stores if None) and who match every
     segment filter given. Sleeping: no purchase (or, never having bought, no enrollment) within the
     policy's `sleeping_days`."""
-    query = select(Member.id)
+    # members who withdrew consent to outreach (or were erased) are never selected for a task list
+    query = select(Member.id).where(Member.consent_withdrawn.is_(False), Member.erased_at.is_(None))
     if stores is not None:
         query = query.where(Member.store_id.in_([find_store(session, s).id for s in stores]))
     if tag_id is not None:

@@ -205,6 +205,8 @@ def find_member(session: Session, ref: str) -> MemberView:
         row = session.get(Member, owner) if owner else None
     if row is None:
         raise NotFound("unknown_member", member=ref)
+    if row.erased_at is not None:
+        raise NotFound("member_erased", member=ref)  # no codes are minted or shown for an erased member
     return _view(row)
 
 

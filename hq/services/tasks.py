@@ -49,14 +49,23 @@ def publish_task_list(
         raise Invalid("bad_member_count", max=MAX_ITEMS)
     wanted = sorted(set(member_ids))
     homes: dict[str, str] = {}
+    skipped: set[str] = set()
     for start in range(0, len(wanted), 1000):
         chunk = wanted[start : start + 1000]
-        homes.update(
-            dict(session.execute(select(Member.id, Member.store_id).where(Member.id.in_(chunk))).all())
-        )
+        rows = session.execute(
+            select(Member.id, Member.store_id, Member.consent_withdrawn, Member.erased_at).where(
+                Member.id.in_(chunk)
+            )
+        ).all()
+        homes.update((r.id, r.store_id) for r in rows if r.erased_at is None)
+        # PIPL: a member who withdrew consent to outreach is left out of every list, however chosen
+        skipped.update(r.id for r in rows if r.consent_withdrawn and r.erased_at is None)
     missing = [m for m in wanted if m not in homes]
     if missing:
         raise NotFound("unknown_member", count=len(missing))
+    wanted = [m for m in wanted if m not in skipped]
+    if not wanted:
+        raise Invalid("no_members_selected", consent_withdrawn=len(skipped))
     stores = sorted(set(homes.values()))
     task_list = TaskList(
         id=str(uuid.uuid4()),

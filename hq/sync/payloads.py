@@ -11,6 +11,9 @@ replica's `version`. The shapes, by change type `t` (and how `id` is formed):
 - `member` (id: member id): id, store_id, card_no, name, phone (clear over TLS; the workstation encrypts it
   at rest and keeps a blind index), level, stage, is_paid, online, enrolled_at, enrolled_by_guide_id,
   last_purchase_at, last_visit_at
+  consent_withdrawn (outreach refused: no tasks, contact budget zero)
+- `erasure` (id: member id): member_id — the member was erased at HQ: purge it and everything local about
+  it (app/services/privacy.py). Sent to every store scope that may hold the member.
 - `member_code` (id: the code): code, member_id, kind
 - `tag_group` (id: id): id, name, sort
 - `tag` (id: id): id, group_id, name, color
@@ -74,6 +77,7 @@ from hq.db.models import (
     Guide,
     Member,
     MemberCode,
+    MemberErasure,
     MemberTag,
     Note,
     QrKey,
@@ -178,7 +182,7 @@ MEMBER = _Fields(
     members,
     (
         "id", "store_id", "card_no", "name", "level", "stage", "is_paid", "online", "enrolled_at",
-        "enrolled_by_guide_id", "last_purchase_at", "last_visit_at", "phone",
+        "enrolled_by_guide_id", "last_purchase_at", "last_visit_at", "consent_withdrawn", "phone",
     ),
 )  # fmt: skip
 MEMBER_CODE = _Fields(member_codes, ("code", "member_id", "kind"))
@@ -364,6 +368,17 @@ def _qr_keys(session: Session, store_id: str | None, ids: list[str]) -> dict[str
     }
 
 
+def _erasures(session: Session, store_id: str | None, ids: list[str]) -> dict[str, Data]:
+    if store_id is None:
+        return {}
+    scope = f"store:{store_id}"
+    erasures = _table(MemberErasure)
+    rows = session.execute(
+        select(erasures.c.member_id, erasures.c.scopes).where(KeyIn(erasures.c.member_id)), {"ids": list(ids)}
+    )
+    return {member_id: {"member_id": member_id} for member_id, scopes in rows if scope in (scopes or ())}
+
+
 LOADERS: dict[str, Callable[[Session, str | None, list[str]], dict[str, Data]]] = {
     "store": _stores,
     "guide": _guides,
@@ -379,6 +394,7 @@ LOADERS: dict[str, Callable[[Session, str | None, list[str]], dict[str, Data]]] 
     "tag": _tags,
     "policy": _policy,
     "qr_key": _qr_keys,
+    "erasure": _erasures,
 }
 
 

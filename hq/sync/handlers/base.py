@@ -162,6 +162,8 @@ class Context:
         member = self.session.get(Member, member_id)
         if member is None or member.store_id != self.store_id:
             raise Rejected("unknown_member")
+        if member.erased_at is not None:
+            raise Rejected("member_erased")  # PIPL: nothing more is recorded about an erased member
         return member
 
     def store_guide(self, guide_id: str, *, active: bool = True) -> Guide:

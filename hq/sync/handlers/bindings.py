@@ -52,7 +52,7 @@ AnyRow = Row[*tuple[Any, ...]]  # a Core row of any columns
 _BINDING = select(_b.c.id, _b.c.member_id, _b.c.guide_id, _b.c.store_id, _b.c.protected_until)
 _ACTIVE = _BINDING.where(_b.c.member_id == bindparam("member_id"), _b.c.active.is_(True))
 _BY_ID = _BINDING.where(_b.c.id == bindparam("binding_id"))
-_MEMBER = select(_m.c.id, _m.c.store_id).where(_m.c.id == bindparam("member_id"))
+_MEMBER = select(_m.c.id, _m.c.store_id, _m.c.erased_at).where(_m.c.id == bindparam("member_id"))
 _NEW = (
     "id",
     "guide_id",
@@ -86,7 +86,10 @@ def _binding(ctx: Context, binding_id: str) -> AnyRow | None:
 
 
 def _member(ctx: Context, member_id: str) -> AnyRow | None:
-    return ctx.session.execute(_MEMBER, {"member_id": member_id}).first()
+    member = ctx.session.execute(_MEMBER, {"member_id": member_id}).first()
+    if member is not None and member.erased_at is not None:
+        raise Rejected("member_erased")  # PIPL: an erased member's codes are refused from then on
+    return member
 
 
 def _member_for_bind(ctx: Context, member_id: str) -> AnyRow:

@@ -13,6 +13,7 @@ from contract.wire import MutationResult
 from hq.db.models import Binding, Decline, Member, MemberCode, MemberTag, Note, Tag, Visit
 from hq.db.upsert import insert_ignore, rowcount
 from hq.services.members import CARD_NO, clean_phone, unused_card_no
+from hq.services.privacy import erased_phone_at
 from hq.sync.changes import store_scope
 from hq.sync.handlers.base import Context, Rejected
 from hq.sync.scopes import member_tag_id
@@ -45,8 +46,14 @@ def member_enroll(ctx: Context) -> MutationResult:
         raise Rejected("invalid_args", field="phone")
     consent_at, consent_version, consent_channel = _consent(ctx)
     paid = ctx.bool_arg("paid")
-    if ctx.session.get(Member, member_id) is not None:
-        raise Rejected("duplicate_id", field="member_id")
+    prior = ctx.session.get(Member, member_id)
+    if prior is not None:
+        raise Rejected("member_erased" if prior.erased_at is not None else "duplicate_id", field="member_id")
+    erased_at = erased_phone_at(ctx.session, phone)
+    if erased_at is not None and consent_at <= erased_at:
+        # An enrollment of this phone made (offline) before the member was erased: its data must not
+        # come back. One made after the erasure, with fresh consent, is a new membership.
+        raise Rejected("member_erased")
     if ctx.session.scalar(select(Member.id).where(Member.phone == phone)) is not None:
         raise Rejected("phone_already_member")
     card_no = raw_card
@@ -132,6 +139,8 @@ def _visitable_member(ctx: Context, member_id: str) -> Member:
         member = member if bound_here else None
     if member is None:
         raise Rejected("unknown_member")
+    if member.erased_at is not None:
+        raise Rejected("member_erased")
     return member
 
 
