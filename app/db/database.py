@@ -104,5 +104,15 @@ class Database:
         _on_connect(conn, None)
         return conn
 
+    def checkpoint(self) -> None:
+        """Copy the WAL into the main file and truncate the WAL to zero bytes. After a purge (an erased
+        member) this is what makes the bytes leave the disk: secure_delete zeroes them in the pages the
+        purge wrote, and the WAL's older frames, which still hold them, are gone."""
+        conn = self.raw()
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            conn.close()
+
     def close(self) -> None:
         self.engine.dispose()

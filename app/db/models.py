@@ -83,6 +83,8 @@ class Member(Base):
     tag_key: Mapped[str] = mapped_column(Text, default="")  # tag names, sorted, joined by "、"
     bound_guide_id: Mapped[str | None] = mapped_column(String(36))
     bound_guide_name: Mapped[str] = mapped_column(String(50), default="")
+    # consent to outreach withdrawn: still a member, but no tasks and a contact budget of zero
+    consent_withdrawn: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
 
     __table_args__ = (
         # (sort column, id): a page of any sort order is an index seek from the last row's key. The

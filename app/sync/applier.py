@@ -4,7 +4,9 @@ transaction together with the new cursor, so a sync killed mid-way resumes from 
 Each change names an entity type (`t`), an id, `put` with the entity's fields or `remove`. Field names
 are the replica's column names (DESIGN.md §5: clients ignore unknown fields). Members arrive with the
 phone in the clear over TLS and are stored encrypted with a blind index; the clear number never reaches
-the disk. A `remove` of a member purges it locally (PIPL: a member who left the store's scope).
+the disk. A `remove` of a member purges it locally (PIPL: a member who left the store's scope); an
+`erasure` (the member was erased at HQ) also purges what this counter recorded about it
+(app/services/privacy.py).
 
 This is the hot loop of a first sync (a 100,000-member store is ~710 pages of 1,000 changes): a page
 goes from the decoded wire dicts straight to one parameter tuple per row and one driver-level
@@ -16,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from operator import itemgetter
 from typing import Any, cast
@@ -47,6 +49,7 @@ from app.db.models import (
 )
 from app.errors import GuideDeskError
 from app.security.crypto import PhoneCipher, mask_phone
+from app.services.privacy import ERASURE, purge_erased_members
 from contract.wire import Change
 
 ENTITY_MODELS: dict[str, type[Base]] = {
@@ -82,6 +85,7 @@ class PageApplied:
     puts: int
     removes: int
     touched_types: frozenset[str]
+    erased: tuple[str, ...] = ()  # members erased at HQ, purged here with everything local about them
 
 
 Convert = Callable[[Any], Any]
@@ -259,11 +263,15 @@ def apply_changes(
     puts: dict[str, dict[tuple[str, ...], list[Mapping[str, Any]]]] = {}
     removes: dict[str, list[tuple[Any, ...]]] = {}
     writes: list[tuple[str, _Shape, list[tuple[Any, ...]]]] = []
+    erased: list[str] = []
     t = None
     try:  # everything read from the page is checked and converted before the first write
         for change in changes:
             wire = change.to_wire() if isinstance(change, Change) else change
             t = wire["t"]
+            if t == ERASURE:
+                erased.append(str(wire["id"]))
+                continue
             if t not in ENTITY_MODELS:
                 continue  # a newer HQ's entity type: ignored, like unknown fields
             op = wire["op"]
@@ -300,10 +308,15 @@ def apply_changes(
     renamed = [put["id"] for named, group in puts.get("tag", {}).items() if "name" in named for put in group]
     touched += member_index.members_of_tags(conn, renamed)
     member_index.refresh_members(conn, touched)
+    if erased:  # after the page's own writes: nothing of the member may come back with them
+        purge_erased_members(session, erased, now=datetime.now(UTC))
     return PageApplied(
         puts=sum(len(params) for _t, _s, params in writes),
         removes=sum(len(keys) for keys in removes.values()),
-        touched_types=frozenset(puts) | frozenset(removes),
+        touched_types=frozenset(puts)
+        | frozenset(removes)
+        | (frozenset({ERASURE}) if erased else frozenset()),
+        erased=tuple(erased),
     )
 
 

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from app import __version__
 from app.db.models import SyncState
 from app.errors import GuideDeskError
+from app.qr import CodeFormatError, parse_member_code
 from app.security.secrets import SecretStore
+from app.services.privacy import purge_erased_members
 from app.sync.applier import apply_changes
-from app.sync.client import HqClient, HqEndpoint
+from app.sync.client import HqClient, HqEndpoint, SyncError
 from app.workstation import Workstation
 from contract.wire import Change
 
@@ -80,8 +82,23 @@ def open_client(ws: Workstation, *, ca_path: str | None = None) -> HqClient:
 def lookup_member_online(ws: Workstation, client: HqClient, *, code: str) -> str:
     """Fetch a member scanned here but not in the replica (authorised by the signed code) and cache it
     in the replica, so the card shows at once and offline from now on. Returns the member id."""
-    answer = client.lookup_member(code)
+    try:
+        answer = client.lookup_member(code)
+    except SyncError as exc:
+        if exc.code == "member_erased":  # HQ erased the member: forget any copy cached here as well
+            member_id = _claimed_member(code)
+            if member_id is not None:
+                with ws.db.transaction() as s:
+                    purge_erased_members(s, [member_id], now=ws.clock.now())
+        raise
     changes = [Change.from_wire(c) for c in answer.get("changes", [])]
     with ws.db.transaction() as s:
         apply_changes(s, changes, cipher=ws.cipher)
     return str(answer["member_id"])
+
+
+def _claimed_member(code: str) -> str | None:
+    try:
+        return parse_member_code(code).claims.member_id
+    except CodeFormatError:
+        return None

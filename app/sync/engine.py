@@ -27,6 +27,7 @@ from app.db.models import Outbox, SyncState
 from app.errors import GuideDeskError
 from app.services.ledger import void_activity_of
 from app.services.outbox import PENDING_STATES, OutboxEntry, list_outbox, wire_args
+from app.services.privacy import redact_settled
 from app.sync.applier import apply_changes, wipe_replica
 from app.sync.client import HqClient, SyncError
 from app.sync.lock import SyncLock, SyncLockBusy
@@ -88,6 +89,7 @@ class SyncReport:
     pushes: int = 0
     pulls: int = 0
     local_writes: int = 0
+    erased: int = 0  # members erased at HQ and purged here (then the WAL is checkpointed)
 
 
 class Cancelled(Exception):
@@ -167,7 +169,13 @@ class SyncEngine:
         self._check_cancel()
         self._push(state, report)
         self._check_cancel()
-        self._pull(state, report, reset=action == ACTION_RESET)
+        try:
+            self._pull(state, report, reset=action == ACTION_RESET)
+        finally:
+            if report.erased:
+                # secure_delete zeroed the purged rows in the pages written; the checkpoint moves those
+                # pages into the file and truncates the WAL, whose older frames still held the bytes.
+                self.ws.db.checkpoint()
 
     def _hello(self, state: SyncState, report: SyncReport) -> str:
         sent = self.ws.clock.now()
@@ -301,6 +309,8 @@ class SyncEngine:
                 if result.status == REJECTED:
                     row.state = "rejected"
                     void_activity_of(s, mutation_id)
+                    if result.code == "member_erased":  # its values must not outlive the erasure here
+                        redact_settled(s, row, now=now)
                     report.rejections.append(
                         Rejection(mutation_id, names[mutation_id], result.code, result.details)
                     )
@@ -343,7 +353,7 @@ class SyncEngine:
                 if changes or new_cursor != cursor:
                     try:
                         with self.ws.db.transaction() as s:
-                            apply_changes(s, changes, cipher=self.ws.cipher)
+                            applied = apply_changes(s, changes, cipher=self.ws.cipher)
                             row = s.get(SyncState, 1)
                             assert row is not None
                             row.cursor = new_cursor
@@ -355,6 +365,7 @@ class SyncEngine:
                         # HQ's fault and backs off like any other sync failure.
                         raise SyncError("protocol", "bad_page", **exc.details) from exc
                     report.local_writes += 1
+                    report.erased += len(applied.erased)
                     report.pages += 1
                     report.pulled += len(changes)
                     cursor = new_cursor

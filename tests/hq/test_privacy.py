@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from app.sync.protocol import Mutation
+from contract.wire import Mutation
 from hq.db.models import AuditEvent, Member, MemberCode, MemberTag, Note, TaskItem, Visit
 from hq.services.privacy import prune_personal
 from tests.hq.harness import Hq

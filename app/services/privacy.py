@@ -1,0 +1,109 @@
+"""Members' rights on this workstation (PIPL; docs/privacy.md): purging an erased member, the retention
+purge, the stale-PC restriction, and what a revoked device forgets.
+
+**Erasure.** HQ sends an `erasure` change (id: the member id) to every store that may hold the member;
+the pull applier calls `purge_erased_members` in the page's transaction. It deletes the member and, by
+cascade, its codes, tags, bindings, task items and notes from the replica; deletes the local visits,
+binding conflicts and transfer requests about it; keeps the counted activity but without the member;
+empties the details of audit rows about it. Outbox rows about the member are handled without losing other
+work: a row still waiting to be pushed is rewritten, under its own id (HQ needs the ids contiguous), into
+an `audit.append.v1` that says a mutation was dropped for an erasure; a settled row keeps only its ids.
+A row already sent whose answer was lost is left for its replay (HQ answers `member_erased` or its stored
+result), and redacted when that answer arrives (`redact_settled`). With `secure_delete` on and a WAL
+checkpoint after the pull (app/sync/engine.py), the bytes are gone from the file and its WAL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from app.db.models import (
+    Activity,
+    AuditEvent,
+    BindingConflict,
+    Member,
+    Outbox,
+    TransferRequest,
+    Visit,
+)
+from app.services.ledger import void_activity_of
+from contract.wire import Mutation, payload_sha256
+
+ERASURE = "erasure"  # the pull change type (hq/sync/payloads.py)
+DROPPED_ACTION = "erasure.outbox_dropped"
+_CHUNK = 500
+
+
+def _chunks(ids: list[str]) -> Iterable[list[str]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i : i + _CHUNK]
+
+
+def _kept_ids(args: dict[str, Any]) -> dict[str, Any]:
+    """What a settled outbox row keeps once its member is erased: record ids, no values."""
+    kept: dict[str, Any] = {k: v for k, v in args.items() if k.endswith("_id") and isinstance(v, str)}
+    kept["redacted"] = "member_erased"
+    return kept
+
+
+def purge_erased_members(session: Session, member_ids: Iterable[str], *, now: datetime) -> int:
+    """Forget erased members here (see the module doc). Runs in the caller's transaction (the pulled
+    page's). Returns how many pending outbox rows were dropped."""
+    ids = sorted(set(member_ids))
+    dropped = 0
+    for chunk in _chunks(ids):
+        session.execute(delete(BindingConflict).where(BindingConflict.member_id.in_(chunk)))
+        # codes, tags, bindings, task items and notes go with the member (ON DELETE CASCADE)
+        session.execute(delete(Member).where(Member.id.in_(chunk)))
+        session.execute(delete(Visit).where(Visit.member_id.in_(chunk)))
+        session.execute(delete(TransferRequest).where(TransferRequest.member_id.in_(chunk)))
+        session.execute(update(Activity).where(Activity.member_id.in_(chunk)).values(member_id=None))
+        session.execute(update(AuditEvent).where(AuditEvent.subject_id.in_(chunk)).values(details={}))
+        rows = session.scalars(select(Outbox).where(Outbox.member_id.in_(chunk)).order_by(Outbox.id)).all()
+        for row in rows:
+            if row.state == "pending":
+                _drop_pending(session, row, now=now)
+                dropped += 1
+            elif row.state in ("acked", "rejected") and not (row.args or {}).get("redacted"):
+                row.args = _kept_ids(row.args or {})
+                row.lookup_key = None
+            # "sent": the replay must carry the same payload; redacted when its answer arrives
+    for member_id in ids:
+        session.add(
+            AuditEvent(at=now, guide_id=None, action="member.erased", subject_id=member_id, details={})
+        )
+    session.flush()
+    return dropped
+
+
+def _drop_pending(session: Session, row: Outbox, *, now: datetime) -> None:
+    """Rewrite a not-yet-pushed mutation about an erased member into an audit line under the same id."""
+    member_id, name = row.member_id, row.name
+    void_activity_of(session, row.id)
+    args = {"action": DROPPED_ACTION, "subject_id": member_id, "details": {"mutation": name}}
+    row.name = Mutation.AUDIT_APPEND
+    row.args = args
+    row.sha256 = payload_sha256(row.name, args)
+    row.lookup_key = None
+    session.add(
+        AuditEvent(at=now, guide_id=row.guide_id, action=DROPPED_ACTION, subject_id=member_id,
+                   details={"mutation": name}, outbox_id=row.id)
+    )  # fmt: skip
+
+
+def redact_settled(session: Session, row: Outbox, *, now: datetime) -> None:
+    """HQ answered `member_erased` to a pushed mutation (an offline enrollment of an erased member's phone,
+    a note about an erased member): keep the row's ids and outcome, drop its values, audit the drop."""
+    name = row.name
+    row.args = _kept_ids(row.args or {})
+    row.lookup_key = None
+    session.execute(update(AuditEvent).where(AuditEvent.outbox_id == row.id).values(details={}))
+    session.add(
+        AuditEvent(at=now, guide_id=row.guide_id, action=DROPPED_ACTION, subject_id=row.member_id,
+                   details={"mutation": name}, outbox_id=row.id)
+    )  # fmt: skip
