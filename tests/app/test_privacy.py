@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from app.db.models import Activity, AuditEvent, Member, MemberTag, Note, Outbox, Visit
 from app.services.members import add_note, record_visit
 from app.sync.applier import apply_changes
-from contract.wire import Mutation
 from app.workstation import Workstation
+from contract.wire import Mutation
 from tests.factories import seed
 
 
