@@ -44,12 +44,13 @@ from sqlalchemy.engine import make_url
 
 from hq import cli_files, cli_reports, cli_users
 from hq.config import Settings
-from hq.db.bootstrap import HqFacts, bootstrap
+from hq.db.bootstrap import HqFacts, bootstrap, renew_epoch
 from hq.db.database import HqDatabase
 from hq.db.migrate import migrate
 from hq.demo import seed_demo
 from hq.errors import HqError
 from hq.runtime import HqRuntime
+from hq.services.admin import audit
 from hq.services.devices import issue_enrollment_code, revoke_device
 from hq.services.guides import add_guide
 from hq.services.members import find_member
@@ -117,6 +118,10 @@ def _parser() -> argparse.ArgumentParser:
     withdraw = sub.add_parser("withdraw-consent", help="a member leaves outreach: no task lists, no contact")
     withdraw.add_argument("member")
     withdraw.add_argument("--by", default=None)
+    sub.add_parser(
+        "new-epoch",
+        help="after restoring a backup: every workstation re-pulls its store and re-sends what HQ lost",
+    )
     demo = sub.add_parser("demo", help="seed a demo chain; prints enrollment codes and PINs once")
     demo.add_argument("--stores", type=int, default=3)
     demo.add_argument("--members-per-store", type=int, default=2_000)
@@ -265,6 +270,14 @@ def _rotate(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
     return 0
 
 
+def _new_epoch(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
+    with runtime.db.write() as s:
+        epoch = renew_epoch(s)
+        audit(s, action="hq.epoch_renewed", now=runtime.now(), details={"epoch": epoch})
+    out(f"new epoch {epoch}: restart every HQ worker; each workstation re-pulls its store at its next sync")
+    return 0
+
+
 def _prune(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
     now = runtime.now()
     before = now - timedelta(days=runtime.settings.retention_days)
@@ -341,6 +354,7 @@ COMMANDS: dict[str, Callable[[HqRuntime, argparse.Namespace, Out], int]] = {
     "stats": cli_reports.stats_cmd,
     "revoke-device": _revoke,
     "rotate-key": _rotate,
+    "new-epoch": _new_epoch,
     "prune": _prune,
     "erase-member": _erase,
     "withdraw-consent": _withdraw,

@@ -90,6 +90,7 @@ class SyncReport:
     pulls: int = 0
     local_writes: int = 0
     erased: int = 0  # members erased at HQ and purged here (then the WAL is checkpointed)
+    hq_last_mutation_id: int | None = None  # what HQ's hello said it has applied of this device's
 
 
 class Cancelled(Exception):
@@ -167,7 +168,12 @@ class SyncEngine:
         if action in (ACTION_UPGRADE, ACTION_REVOKED):
             return
         self._check_cancel()
-        self._push(state, report)
+        # HQ knows fewer of this device's mutations than it once acknowledged: it was restored from a
+        # backup. Send them again from the first one it lacks (same ids, same payloads), so nothing a
+        # guide did is lost with the restore — the outbox keeps acknowledged rows for this.
+        hq_last = report.hq_last_mutation_id
+        resend_from = hq_last + 1 if hq_last is not None and hq_last < state.last_acked_id else None
+        self._push(state, report, resend_from=resend_from)
         self._check_cancel()
         try:
             self._pull(state, report, reset=action == ACTION_RESET)
@@ -200,6 +206,8 @@ class SyncEngine:
             report.clock_offset_ms = offset
             report.clock_warning = abs(offset) > CLOCK_WARNING_MS
         epoch = answer.get("server_epoch")
+        last = answer.get("last_mutation_id")
+        report.hq_last_mutation_id = last if isinstance(last, int) else None
         if action == ACTION_REVOKED:
             with self.ws.db.transaction() as s:
                 wipe_replica(s)
@@ -244,8 +252,7 @@ class SyncEngine:
             batches.append(current)
         return batches
 
-    def _push(self, state: SyncState, report: SyncReport) -> None:
-        resend_from: int | None = None
+    def _push(self, state: SyncState, report: SyncReport, *, resend_from: int | None = None) -> None:
         for _round in range(3):  # a gap answer restarts once or twice from HQ's expected id
             with self.ws.db.read() as s:
                 if resend_from is None:

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hq.config import Settings
 from hq.db.database import HqDatabase
@@ -50,3 +51,20 @@ def bootstrap(db: HqDatabase, settings: Settings) -> HqFacts:
         )
         record(session, changes, now=now)
     return HqFacts(epoch=meta[EPOCH_KEY], master_secret=master_secret)
+
+
+def renew_epoch(session: Session) -> str:
+    """A new epoch for a database restored from a backup (docs/operations.md "Restore").
+
+    A restored database has lost the versions it handed out after the backup, and it will hand the same
+    numbers out again for other changes: a workstation whose cursor is past the backup would skip them.
+    With a new epoch every cursor is from another epoch, so each workstation is answered
+    `reset_required`, wipes its replica (never its outbox) and pulls its store again. Workers cache the
+    epoch: restart them after this."""
+    epoch = uuid.uuid4().hex
+    row = session.get(HqMeta, EPOCH_KEY)
+    if row is None:
+        session.add(HqMeta(key=EPOCH_KEY, value=epoch))
+    else:
+        row.value = epoch
+    return epoch
