@@ -39,6 +39,8 @@ AREA_SOURCES = {
         "ui/widgets/manager_prompt.py",
         "ui/widgets/sync_status.py",
         "ui/sync_controller.py",
+        "ui/models/sync.py",
+        "ui/widgets/idle.py",
     ),
     "counter": (
         "ui/pages/counter.py",

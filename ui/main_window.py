@@ -166,6 +166,7 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self.idle_lock)
 
         self.sync_status = SyncStatusBar(ctx, self)
+        self.sync_status.open_sync_view.connect(lambda: self.shell.open_page("sync"))
         self.statusBar().addPermanentWidget(self.sync_status, 1)
         self.guide_label = QLabel(objectName="guideLabel")
         self.statusBar().insertPermanentWidget(0, self.guide_label)

@@ -170,7 +170,130 @@
         </message>
     </context>
     <context>
+        <name>SyncModels</name>
+        <message>
+            <source>Bind</source>
+            <translation>Bind</translation>
+        </message>
+        <message>
+            <source>Transfer</source>
+            <translation>Transfer</translation>
+        </message>
+        <message>
+            <source>End binding</source>
+            <translation>End binding</translation>
+        </message>
+        <message>
+            <source>Enroll</source>
+            <translation>Enroll</translation>
+        </message>
+        <message>
+            <source>Declined to join</source>
+            <translation>Declined to join</translation>
+        </message>
+        <message>
+            <source>Add tag</source>
+            <translation>Add tag</translation>
+        </message>
+        <message>
+            <source>Remove tag</source>
+            <translation>Remove tag</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>Note</translation>
+        </message>
+        <message>
+            <source>Follow-up</source>
+            <translation>Follow-up</translation>
+        </message>
+        <message>
+            <source>Assign task</source>
+            <translation>Assign task</translation>
+        </message>
+        <message>
+            <source>Task done</source>
+            <translation>Task done</translation>
+        </message>
+        <message>
+            <source>Visit</source>
+            <translation>Visit</translation>
+        </message>
+        <message>
+            <source>Audit record</source>
+            <translation>Audit record</translation>
+        </message>
+        <message>
+            <source>waiting</source>
+            <translation>waiting</translation>
+        </message>
+        <message>
+            <source>sent, no answer yet</source>
+            <translation>sent, no answer yet</translation>
+        </message>
+        <message>
+            <source>refused</source>
+            <translation>refused</translation>
+        </message>
+        <message>
+            <source>#</source>
+            <translation>#</translation>
+        </message>
+        <message>
+            <source>When</source>
+            <translation>When</translation>
+        </message>
+        <message>
+            <source>What</source>
+            <translation>What</translation>
+        </message>
+        <message>
+            <source>Member</source>
+            <translation>Member</translation>
+        </message>
+        <message>
+            <source>Guide</source>
+            <translation>Guide</translation>
+        </message>
+        <message>
+            <source>State</source>
+            <translation>State</translation>
+        </message>
+        <message>
+            <source>Why HQ refused</source>
+            <translation>Why HQ refused</translation>
+        </message>
+        <message>
+            <source>Our guide</source>
+            <translation>Our guide</translation>
+        </message>
+        <message>
+            <source>Won by</source>
+            <translation>Won by</translation>
+        </message>
+        <message>
+            <source>Store</source>
+            <translation>Store</translation>
+        </message>
+    </context>
+    <context>
         <name>SyncPage</name>
+        <message>
+            <source>Sync now (F5)</source>
+            <translation>Sync now (F5)</translation>
+        </message>
+        <message>
+            <source>Waiting for HQ ({n})</source>
+            <translation>Waiting for HQ ({n})</translation>
+        </message>
+        <message>
+            <source>Refused by HQ ({n})</source>
+            <translation>Refused by HQ ({n})</translation>
+        </message>
+        <message>
+            <source>Binding conflicts ({n})</source>
+            <translation>Binding conflicts ({n})</translation>
+        </message>
         <message>
             <source>Outbox &amp; conflicts</source>
             <translation>Outbox &amp; conflicts</translation>
@@ -179,8 +302,44 @@
     <context>
         <name>SyncStatusBar</name>
         <message>
+            <source>Sync now (F5)</source>
+            <translation>Sync now (F5)</translation>
+        </message>
+        <message>
+            <source>● Syncing…</source>
+            <translation>● Syncing…</translation>
+        </message>
+        <message>
+            <source>● Online</source>
+            <translation>● Online</translation>
+        </message>
+        <message>
+            <source>● Offline: working locally</source>
+            <translation>● Offline: working locally</translation>
+        </message>
+        <message>
+            <source>○ Not synced yet</source>
+            <translation>○ Not synced yet</translation>
+        </message>
+        <message>
             <source>Waiting for HQ: {n}</source>
             <translation>Waiting for HQ: {n}</translation>
+        </message>
+        <message>
+            <source>Last sync: never</source>
+            <translation>Last sync: never</translation>
+        </message>
+        <message>
+            <source>Last sync: {t}</source>
+            <translation>Last sync: {t}</translation>
+        </message>
+        <message>
+            <source>Refused by HQ: {n}</source>
+            <translation>Refused by HQ: {n}</translation>
+        </message>
+        <message>
+            <source>This PC's clock is {m} min off HQ</source>
+            <translation>This PC's clock is {m} min off HQ</translation>
         </message>
     </context>
     <context>

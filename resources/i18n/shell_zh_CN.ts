@@ -170,7 +170,130 @@
         </message>
     </context>
     <context>
+        <name>SyncModels</name>
+        <message>
+            <source>Bind</source>
+            <translation>绑定</translation>
+        </message>
+        <message>
+            <source>Transfer</source>
+            <translation>换绑</translation>
+        </message>
+        <message>
+            <source>End binding</source>
+            <translation>解除绑定</translation>
+        </message>
+        <message>
+            <source>Enroll</source>
+            <translation>入会</translation>
+        </message>
+        <message>
+            <source>Declined to join</source>
+            <translation>顾客拒绝入会</translation>
+        </message>
+        <message>
+            <source>Add tag</source>
+            <translation>加标签</translation>
+        </message>
+        <message>
+            <source>Remove tag</source>
+            <translation>去标签</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>备注</translation>
+        </message>
+        <message>
+            <source>Follow-up</source>
+            <translation>回访</translation>
+        </message>
+        <message>
+            <source>Assign task</source>
+            <translation>分配任务</translation>
+        </message>
+        <message>
+            <source>Task done</source>
+            <translation>完成任务</translation>
+        </message>
+        <message>
+            <source>Visit</source>
+            <translation>到店</translation>
+        </message>
+        <message>
+            <source>Audit record</source>
+            <translation>审计记录</translation>
+        </message>
+        <message>
+            <source>waiting</source>
+            <translation>待同步</translation>
+        </message>
+        <message>
+            <source>sent, no answer yet</source>
+            <translation>已发送，待回复</translation>
+        </message>
+        <message>
+            <source>refused</source>
+            <translation>未接受</translation>
+        </message>
+        <message>
+            <source>#</source>
+            <translation>序号</translation>
+        </message>
+        <message>
+            <source>When</source>
+            <translation>时间</translation>
+        </message>
+        <message>
+            <source>What</source>
+            <translation>操作</translation>
+        </message>
+        <message>
+            <source>Member</source>
+            <translation>会员</translation>
+        </message>
+        <message>
+            <source>Guide</source>
+            <translation>导购</translation>
+        </message>
+        <message>
+            <source>State</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <source>Why HQ refused</source>
+            <translation>总部未接受的原因</translation>
+        </message>
+        <message>
+            <source>Our guide</source>
+            <translation>本店导购</translation>
+        </message>
+        <message>
+            <source>Won by</source>
+            <translation>绑定方</translation>
+        </message>
+        <message>
+            <source>Store</source>
+            <translation>门店</translation>
+        </message>
+    </context>
+    <context>
         <name>SyncPage</name>
+        <message>
+            <source>Sync now (F5)</source>
+            <translation>立即同步 (F5)</translation>
+        </message>
+        <message>
+            <source>Waiting for HQ ({n})</source>
+            <translation>待同步（{n}）</translation>
+        </message>
+        <message>
+            <source>Refused by HQ ({n})</source>
+            <translation>总部未接受（{n}）</translation>
+        </message>
+        <message>
+            <source>Binding conflicts ({n})</source>
+            <translation>绑定冲突（{n}）</translation>
+        </message>
         <message>
             <source>Outbox &amp; conflicts</source>
             <translation>待同步与冲突</translation>
@@ -179,8 +302,44 @@
     <context>
         <name>SyncStatusBar</name>
         <message>
+            <source>Sync now (F5)</source>
+            <translation>立即同步 (F5)</translation>
+        </message>
+        <message>
+            <source>● Syncing…</source>
+            <translation>● 同步中…</translation>
+        </message>
+        <message>
+            <source>● Online</source>
+            <translation>● 在线</translation>
+        </message>
+        <message>
+            <source>● Offline: working locally</source>
+            <translation>● 离线：本机照常工作</translation>
+        </message>
+        <message>
+            <source>○ Not synced yet</source>
+            <translation>○ 尚未同步</translation>
+        </message>
+        <message>
             <source>Waiting for HQ: {n}</source>
             <translation>待同步：{n}</translation>
+        </message>
+        <message>
+            <source>Last sync: never</source>
+            <translation>上次同步：从未</translation>
+        </message>
+        <message>
+            <source>Last sync: {t}</source>
+            <translation>上次同步：{t}</translation>
+        </message>
+        <message>
+            <source>Refused by HQ: {n}</source>
+            <translation>总部未接受：{n}</translation>
+        </message>
+        <message>
+            <source>This PC's clock is {m} min off HQ</source>
+            <translation>本机时间与总部相差 {m} 分钟</translation>
         </message>
     </context>
     <context>
