@@ -54,7 +54,7 @@ from sqlalchemy.engine import make_url
 from contract.wire import Mutation, payload_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
-ADMIN_TOKEN = "bench-admin-" + secrets.token_hex(8)
+ADMIN_TOKEN = secrets.token_urlsafe(32)
 DEVICES_PER_STORE = 5
 MAX_DEVICES, MAX_SECONDS, MAX_CLIENT_PROCS = 200, 120, 8
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"  # the server; a scratch db is made on it

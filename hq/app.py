@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from contract.wire import PROTOCOL_VERSION
 from hq import console
@@ -27,7 +28,19 @@ token from `/v1/enroll`; every response carries `server_time` and `server_epoch`
 `{"error": code, "message": text, "details": {}}`."""
 
 
-def create_app(settings: Settings, *, runtime: HqRuntime | None = None) -> FastAPI:
+Surface = Literal["all", "devices", "staff"]
+
+
+def create_app(
+    settings: Settings, *, runtime: HqRuntime | None = None, surface: Surface | None = None
+) -> FastAPI:
+    """`surface`: `devices` (enroll, sync, lookup, health), `staff` (admin API, console, health) or `all`.
+    Default: `all`, or `devices` when the settings put the staff surface on its own listener
+    (`admin_listen`), so the workstations' port never answers an admin call. Refuses unsafe settings
+    (a weak admin token) with ConfigError before anything starts."""
+    settings.check()
+    if surface is None:
+        surface = "devices" if settings.admin_listen else "all"
     rt = runtime or HqRuntime.open(settings)
 
     @asynccontextmanager
@@ -46,14 +59,25 @@ def create_app(settings: Settings, *, runtime: HqRuntime | None = None) -> FastA
     app.state.runtime = rt
     install_error_handlers(app)
     app.add_middleware(BodyLimits, runtime=rt)
-    app.include_router(routes_device.router)
-    app.include_router(routes_sync.router)
-    app.include_router(routes_members.router)
-    app.include_router(routes_admin.router)
-    console.install(app)
+    if surface != "staff":
+        app.include_router(routes_device.router)
+        app.include_router(routes_sync.router)
+        app.include_router(routes_members.router)
+    else:  # the staff listener answers /v1/health too (a load balancer checks it), and nothing of devices
+        health = APIRouter()
+        health.routes.extend(r for r in routes_device.router.routes if getattr(r, "path", "") == "/v1/health")
+        app.include_router(health)
+    if surface != "devices":
+        app.include_router(routes_admin.router)
+        console.install(app)
     return app
 
 
 def app_from_env() -> FastAPI:
     """The factory uvicorn workers call (`uvicorn --factory hq.app:app_from_env`)."""
     return create_app(Settings.from_env())
+
+
+def staff_app_from_env() -> FastAPI:
+    """The factory of the separate staff listener (`GUIDEDESK_HQ_ADMIN_LISTEN`)."""
+    return create_app(Settings.from_env(), surface="staff")

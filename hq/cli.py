@@ -1,6 +1,7 @@
 """`guidedesk-hq`: run and administer an HQ from a shell.
 
     guidedesk-hq serve [--host H] [--port P] [--workers N] [--db-url URL]
+    guidedesk-hq gen-token
     guidedesk-hq migrate
     guidedesk-hq create-store CODE NAME
     guidedesk-hq add-guide STORE EMPLOYEE_NO NAME [--role guide|manager] [--pin PIN]
@@ -73,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--db-url", dest="serve_db_url", help="same as the global --db-url")
     sub.add_parser("migrate", help="bring the database schema to head and bootstrap it")
+    sub.add_parser("gen-token", help="print a strong random admin token (for GUIDEDESK_HQ_ADMIN_TOKEN)")
     store = sub.add_parser("create-store", help="a new store")
     store.add_argument("code")
     store.add_argument("name")
@@ -139,6 +141,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def main(argv: Sequence[str] | None = None, *, out: Out = print) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "gen-token":
+        from hq.security.tokens import new_admin_token
+
+        out(new_admin_token())
+        return 0
     settings = _settings(args)
     facts = _migrate(settings)  # every command starts from a current schema: zero set-up
     if args.command == "serve":
@@ -170,7 +177,14 @@ def _migrate(settings: Settings) -> HqFacts:
 
 
 def _serve(settings: Settings, args: argparse.Namespace, out: Out) -> int:
+    from hq.config import ConfigError
     from hq.serving import serve
+
+    try:
+        settings.check()  # a weak admin token stops here, before a worker starts
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     # Migrated once, above, before any worker starts; workers only bootstrap (idempotent). Removes past
     # retention are pruned at each start too (run `prune` daily from cron on an HQ that never restarts).
@@ -183,7 +197,15 @@ def _serve(settings: Settings, args: argparse.Namespace, out: Out) -> int:
     out(
         f"GuideDesk HQ on http://{args.host}:{args.port}, {args.workers} worker(s), {_shown(settings.db_url)}"
     )
-    serve(host=args.host, port=args.port, workers=args.workers, trust_forwarded=settings.trust_forwarded)
+    if settings.admin_listen:
+        out(f"admin API and console on http://{settings.admin_listen} only")
+    serve(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        trust_forwarded=settings.trust_forwarded,
+        staff_listen=settings.admin_listen,
+    )
     return 0
 
 

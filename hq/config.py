@@ -8,6 +8,11 @@ secret, the admin token, and the few limits an operator may tune.
 - `GUIDEDESK_HQ_SECRET` — the master secret; the cursor HMAC key and the key that seals QR signing keys
   are derived from it (default: generated on first run and kept in the database, `hq_meta`).
 - `GUIDEDESK_HQ_ADMIN_TOKEN` — bearer token of the admin API (default: none, the admin API refuses all).
+  HQ refuses to start with a weak one (< 32 random characters: `hq.security.tokens`); failed admin
+  authentications are rate-limited per client address like enrollment tries.
+- `GUIDEDESK_HQ_ADMIN_LISTEN` — `host:port` of a separate listener for the admin API and the console
+  (e.g. `127.0.0.1:8766`, or an address only the office network reaches); the main listener then serves
+  workstations only. Default: everything on the main listener.
 - `GUIDEDESK_HQ_DB_POOL` — database connections per worker (default 8, up to 1.5× at peaks).
 - `GUIDEDESK_HQ_TRUST_FORWARDED` — `1` to take the client address from `X-Forwarded-For` (only behind a
   reverse proxy that sets it).
@@ -28,6 +33,10 @@ from pathlib import Path
 from hq.clock import Clock, utc_now
 
 DB_FILENAME = "hq.sqlite3"
+
+
+class ConfigError(Exception):
+    """HQ's settings are unsafe or malformed: HQ does not start (the message says what to change)."""
 
 
 def default_data_dir() -> Path:
@@ -52,6 +61,11 @@ class Settings:
     enroll_code_ttl_hours: int = 72
     enroll_max_failures: int = 10
     enroll_failure_window_s: int = 600
+    # Failed admin authentications: this many from one address within the window lock it out (429).
+    admin_max_failures: int = 10
+    admin_failure_window_s: int = 600
+    # "host:port" of a separate listener for the admin API and console; None: on the main listener.
+    admin_listen: str | None = None
     # Change-index removes older than this are pruned; a cursor from before them must reset.
     retention_days: int = 90
     # A signed member code presented with a bind is still proof of presence this long after it expired
@@ -72,12 +86,29 @@ class Settings:
             "data_dir": data_dir,
             "secret": env.get("GUIDEDESK_HQ_SECRET") or None,
             "admin_token": env.get("GUIDEDESK_HQ_ADMIN_TOKEN") or None,
+            "admin_listen": env.get("GUIDEDESK_HQ_ADMIN_LISTEN") or None,
             "trust_forwarded": env.get("GUIDEDESK_HQ_TRUST_FORWARDED", "0") in ("1", "true", "yes"),
         }
         if env.get("GUIDEDESK_HQ_DB_POOL"):
             values["db_pool_size"] = max(1, int(env["GUIDEDESK_HQ_DB_POOL"]))
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+    def check(self) -> None:
+        """Refuse to run with settings that would be unsafe: raises ConfigError with the reason."""
+        from hq.security.tokens import admin_token_weakness
+
+        if self.admin_token is not None:
+            weakness = admin_token_weakness(self.admin_token)
+            if weakness is not None:
+                raise ConfigError(
+                    f"GUIDEDESK_HQ_ADMIN_TOKEN is too weak ({weakness}): use at least 32 random characters, "
+                    "e.g. `guidedesk-hq gen-token`"
+                )
+        if self.admin_listen is not None:
+            host, _, port = self.admin_listen.rpartition(":")
+            if not host or not port.isdigit():
+                raise ConfigError("GUIDEDESK_HQ_ADMIN_LISTEN must be host:port, e.g. 127.0.0.1:8766")
 
     @property
     def is_sqlite(self) -> bool:

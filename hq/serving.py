@@ -54,10 +54,40 @@ else:
 
 
 def serve(
-    *, host: str, port: int, workers: int, trust_forwarded: bool, app: str = "hq.app:app_from_env"
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    trust_forwarded: bool,
+    app: str = "hq.app:app_from_env",
+    staff_listen: str | None = None,
 ) -> None:
     """Run the HQ app from the environment's settings (the schema must be migrated already). `app` is
-    another factory to serve on the same stack (the load benchmark's bare endpoint)."""
+    another factory to serve on the same stack (the load benchmark's bare endpoint). `staff_listen`
+    (`host:port`): the admin API and console in a second process listening there; the main listener
+    then serves workstations only (the app factory reads the same setting)."""
+    import multiprocessing
+
+    staff = None
+    if staff_listen:
+        staff_host, _, staff_port = staff_listen.rpartition(":")
+        staff = multiprocessing.get_context("spawn").Process(
+            target=_serve_one,
+            kwargs={"app": "hq.app:staff_app_from_env", "host": staff_host.strip("[]"),
+                    "port": int(staff_port), "workers": 1, "trust_forwarded": trust_forwarded},
+            name="guidedesk-hq-staff",
+            daemon=True,
+        )  # fmt: skip
+        staff.start()
+    try:
+        _serve_one(app=app, host=host, port=port, workers=workers, trust_forwarded=trust_forwarded)
+    finally:
+        if staff is not None:
+            staff.terminate()
+            staff.join(5)
+
+
+def _serve_one(*, app: str, host: str, port: int, workers: int, trust_forwarded: bool) -> None:
     import uvicorn
 
     uvicorn.run(

@@ -3,11 +3,15 @@ store; a body's `device_id` must agree with it and a body never names the store 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hq.api.errors import ApiError
+from hq.db.models import EnrollFailure
 from hq.services.devices import DeviceAuth, authenticate
 
 bearer = HTTPBearer(auto_error=False, scheme_name="device_token", description="device token from /v1/enroll")
@@ -41,3 +45,39 @@ def client_address(request: Request, *, trust_forwarded: bool) -> str:
         if first:
             return first[:64]
     return request.client.host if request.client else "unknown"
+
+
+# ---------------------------------------------------------------- failed admin authentication
+# Counted per client address in the table enrollment's limit uses (rows survive restarts and are
+# shared by every worker), under their own source prefix so the two limits never mix.
+
+
+def _admin_source(request: Request) -> str:
+    settings = request.app.state.runtime.settings
+    return ("admin:" + client_address(request, trust_forwarded=settings.trust_forwarded))[:64]
+
+
+def refuse_if_admin_locked_out(request: Request) -> None:
+    """429 while this address has failed admin authentication too often: checked before the credential,
+    so not even a right guess gets through during a lock-out (no oracle)."""
+    runtime = request.app.state.runtime
+    settings = runtime.settings
+    since = runtime.now() - timedelta(seconds=settings.admin_failure_window_s)
+    with runtime.db.read() as session:
+        failures = session.scalar(
+            select(func.count())
+            .select_from(EnrollFailure)
+            .where(EnrollFailure.source == _admin_source(request), EnrollFailure.at > since)
+        )
+    if (failures or 0) >= settings.admin_max_failures:
+        retry = settings.admin_failure_window_s
+        raise ApiError(429, "rate_limited", "too many failed admin authentications",
+                       details={"retry_after": retry}, headers={"Retry-After": str(retry)})  # fmt: skip
+
+
+def record_admin_failure(request: Request) -> None:
+    runtime = request.app.state.runtime
+    now = runtime.now()
+    with runtime.db.write() as session:
+        session.add(EnrollFailure(source=_admin_source(request), at=now))
+        session.execute(delete(EnrollFailure).where(EnrollFailure.at < now - timedelta(days=1)))

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from contract.policy import POLICY_RANGES
+from hq.api.auth import record_admin_failure, refuse_if_admin_locked_out
 from hq.api.errors import ApiError
 from hq.api.responses import JsonResponse, iso, ok, runtime_of
 from hq.api.schemas import ErrorOut, Stamped
@@ -47,6 +48,7 @@ ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorOut, "description": "already exists"},
     413: {"model": ErrorOut, "description": "body too large"},
     422: {"model": ErrorOut, "description": "import rejected: details.errors lists the bad lines"},
+    429: {"model": ErrorOut, "description": "too many failed admin authentications from this address"},
     503: {"model": ErrorOut, "description": "transient failure, retry"},
 }
 
@@ -55,15 +57,20 @@ def require_admin(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Security(admin_bearer),  # noqa: B008
 ) -> str:
-    """The admin token must match the configured one (constant-time); none configured refuses all."""
+    """The admin token must match the configured one (constant-time); none configured refuses all. A
+    presented credential that fails counts against the client's address; too many lock it out (429)."""
     expected = runtime_of(request).settings.admin_token
     given = credentials.credentials if credentials is not None else ""
+    if given:
+        refuse_if_admin_locked_out(request)
     if (
         not expected
         or not given
         or len(given) > MAX_TOKEN
         or not hmac.compare_digest(given.encode(), expected.encode())
     ):
+        if given:
+            record_admin_failure(request)
         raise ApiError(401, "unauthorized", "admin token required", headers={"WWW-Authenticate": "Bearer"})
     return "admin"
 

@@ -24,7 +24,7 @@ from hq.config import DB_FILENAME, Settings, sqlite_url
 from hq.db.database import HqDatabase, make_engine
 from hq.db.migrate import migrate
 from hq.db.models import Base
-from tests.hq.harness import T0, Hq
+from tests.hq.harness import ADMIN_TOKEN, T0, Hq
 
 PG_URL = os.environ.get("GUIDEDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _pg_problem: list[str] = []
@@ -122,7 +122,7 @@ def cheap_pin_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _hq(url: str, tmp_path: Path) -> Iterator[Hq]:
-    settings = Settings(db_url=url, data_dir=tmp_path / "hq-data", admin_token="admin-test-token")
+    settings = Settings(db_url=url, data_dir=tmp_path / "hq-data", admin_token=ADMIN_TOKEN)
     hq = Hq.start(settings, at=T0)
     yield hq
     hq.close()

@@ -28,6 +28,9 @@ from hq.services.qrkeys import mint_member_code
 from hq.services.stores import StoreView, create_store
 from hq.sync.changes import ChangeSet, record
 
+# The admin token every test HQ is configured with: as strong as HQ demands (≥ 32 random characters).
+ADMIN_TOKEN = "Kq3vT9xw-Lm2Rz7pYb4Nc8Hd1Fs6Gj0Ua5We"
+
 # A Thursday morning in the stores' time zone (02:00 UTC = 10:00 Asia/Shanghai), as in tests/conftest.py.
 T0 = datetime(2026, 11, 19, 2, 0, tzinfo=UTC)
 

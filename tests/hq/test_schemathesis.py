@@ -16,9 +16,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from tests.hq.harness import DeviceClient, Hq
+from tests.hq.harness import ADMIN_TOKEN, DeviceClient, Hq
 
-ADMIN_TOKEN = "admin-test-token"  # tests/hq/conftest.py's Settings
 MAX_EXAMPLES = 25
 
 
