@@ -12,12 +12,13 @@ and the approval is one `binding.transfer.v1`, compare-and-set on the binding it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, true
 from sqlalchemy.orm import Session, aliased
 
+from app.changes import NOTHING, Changes, of_mutation
 from app.db.models import Binding, Guide, Member, Outbox, Policy, TransferRequest
 from app.errors import AuthError, InvalidInput, MemberNotFound, RuleRefused
 from app.services.cards import BIND_MUTATIONS, EffectiveBinding, effective_binding, outbox_rows
@@ -40,6 +41,7 @@ class BindOutcome:
     kind: str  # create | lapsed_takeover
     protected_until: datetime
     state: str = "pending"  # until HQ answers
+    changes: Changes = NOTHING
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class TransferRequestView:
     decided_at: datetime | None = None
     decided_by: str | None = None
     outbox_id: int | None = None
+    changes: Changes = NOTHING  # set when returned by a mutation (request, reject)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class TransferOutcome:
     binding_id: str  # the new binding, pending at HQ
     to_guide_id: str
     outbox_id: int
+    changes: Changes = NOTHING
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ class BulkTransferOutcome:
     count: int
     first_outbox_id: int | None
     last_outbox_id: int | None
+    changes: Changes = NOTHING
 
 
 # ---------------------------------------------------------------- rules
@@ -171,6 +176,7 @@ def bind_member(
         outbox_id=outbox_id,
         kind=kind,
         protected_until=now + timedelta(days=policy.protection_days),
+        changes=of_mutation(name, members=[member_id]),
     )
 
 
@@ -253,7 +259,10 @@ def request_transfer(
         details={"request_id": request.id, "from_guide_id": current.guide_id},
     )
     session.flush()
-    return _request_view(session, request.id)
+    return replace(
+        _request_view(session, request.id),
+        changes=Changes.of("transfer_request", "audit", members=[member_id]),
+    )
 
 
 def list_transfer_requests(
@@ -333,7 +342,8 @@ def approve_transfer(
         outbox_id,
     )
     session.flush()
-    return TransferOutcome(request.id, request.member_id, binding_id, request.to_guide_id, outbox_id)
+    changes = of_mutation(Mutation.BINDING_TRANSFER, members=[request.member_id])
+    return TransferOutcome(request.id, request.member_id, binding_id, request.to_guide_id, outbox_id, changes)
 
 
 def reject_transfer(
@@ -351,7 +361,8 @@ def reject_transfer(
         details={"request_id": request.id},
     )
     session.flush()
-    return _request_view(session, request.id)
+    changes = Changes.of("transfer_request", "audit", members=[request.member_id])
+    return replace(_request_view(session, request.id), changes=changes)
 
 
 # ---------------------------------------------------------------- departure (离职继承)
@@ -430,4 +441,5 @@ def transfer_departing_guide(
         )
         first = first or last
     session.flush()
-    return BulkTransferOutcome(len(moved), first, last)
+    changes = of_mutation(Mutation.BINDING_TRANSFER, members=[m for m, _ in moved]) if moved else NOTHING
+    return BulkTransferOutcome(len(moved), first, last, changes)

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.changes import Changes
 from app.errors import InvalidInput
 from app.services.common import GuideRef
 from app.services.outbox import append_audit
@@ -63,10 +64,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what XLSX cannot hold
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
+EXPORT_CHANGES = Changes.of("audit")  # an export is audited
+
+
 @dataclass(frozen=True)
 class ExportResult:
     path: Path
     rows: int  # day rows written (the totals sheet is extra)
+    changes: Changes = EXPORT_CHANGES
 
 
 def _values(item: Any, columns: Sequence[str]) -> list[Any]:

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.changes import Changes, of_mutation
 from app.db.database import Database
 from app.db.models import Guide, LoginState, Member
 from app.errors import AuthError, InvalidInput, MemberNotFound, RuleRefused
@@ -39,12 +40,16 @@ LOCK_FOR = timedelta(minutes=5)
 EMPLOYEE_NO_MAX = 32
 
 
+LOGIN_CHANGES = Changes.of("login", "audit")  # every attempt writes the counter and an audit row
+
+
 @dataclass(frozen=True)
 class LoginAttempt:
     """The outcome of one login attempt: exactly one of `guide` and `error` is set."""
 
     guide: GuideRef | None
     error: AuthError | None
+    changes: Changes = LOGIN_CHANGES
 
     @property
     def ok(self) -> bool:
@@ -56,6 +61,12 @@ class LoginAttempt:
             raise self.error
         assert self.guide is not None
         return self.guide
+
+
+@dataclass(frozen=True)
+class PhoneReveal:
+    phone: str  # the full number: show it, never log it
+    changes: Changes
 
 
 @dataclass(frozen=True)
@@ -181,7 +192,7 @@ def reveal_phone(
     now: datetime,
     cipher: PhoneCipher,
     purpose: str | None = None,
-) -> str:
+) -> PhoneReveal:
     """The member's full phone number, for calling them (the card shows only 138****1234).
 
     PIPL: every reveal writes a local audit row (`pii.reveal_phone`) and an `audit.append.v1` mutation
@@ -211,4 +222,4 @@ def reveal_phone(
         now=now,
         member_id=member_id,
     )
-    return phone
+    return PhoneReveal(phone, of_mutation(Mutation.AUDIT_APPEND, members=[member_id]))

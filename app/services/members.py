@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.changes import NOTHING, Changes, of_mutation
 from app.clock import store_day, utc
 from app.db.models import Member, MemberCode, Tag, Visit
 from app.errors import InvalidInput, MemberNotFound, RuleRefused
@@ -58,12 +59,14 @@ class EnrollOutcome:
     card_no: str
     outbox_id: int
     paid: bool
+    changes: Changes = NOTHING
 
 
 @dataclass(frozen=True)
 class DeclineOutcome:
     decline_id: str
     outbox_id: int
+    changes: Changes = NOTHING
 
 
 @dataclass(frozen=True)
@@ -73,12 +76,14 @@ class TagChange:
     added: bool  # the operation asked for: True = add, False = remove
     changed: bool  # False when the member already was so: nothing was written
     outbox_id: int | None
+    changes: Changes = NOTHING
 
 
 @dataclass(frozen=True)
 class NoteOutcome:
     note_id: str
     outbox_id: int
+    changes: Changes = NOTHING
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ class VisitOutcome:
     visit_id: str
     first_today: bool  # first visit of this member with this guide on this store day: counted as served
     outbox_id: int
+    changes: Changes = NOTHING
 
 
 def _has_bad_chars(text: str) -> bool:
@@ -190,7 +196,10 @@ def enroll_member(
     count_activity(
         session, kind="served", guide_id=guide.id, at=now, member_id=member_id, outbox_id=outbox_id
     )
-    return EnrollOutcome(member_id=member_id, card_no=card_no, outbox_id=outbox_id, paid=paid)
+    changes = of_mutation(Mutation.MEMBER_ENROLL, members=[member_id]) | Changes.of("visit")
+    return EnrollOutcome(
+        member_id=member_id, card_no=card_no, outbox_id=outbox_id, paid=paid, changes=changes
+    )
 
 
 def record_decline(
@@ -207,7 +216,8 @@ def record_decline(
             args["reason"] = text
     outbox_id = record_mutation(session, name=Mutation.MEMBER_DECLINE, args=args, guide_id=guide.id, now=now)
     count_activity(session, kind="decline", guide_id=guide.id, at=now, outbox_id=outbox_id)
-    return DeclineOutcome(decline_id=args["decline_id"], outbox_id=outbox_id)
+    changes = of_mutation(Mutation.MEMBER_DECLINE)
+    return DeclineOutcome(decline_id=args["decline_id"], outbox_id=outbox_id, changes=changes)
 
 
 def _change_tag(
@@ -221,15 +231,17 @@ def _change_tag(
     if has_tag == add:
         # Already so in effective state: a second mutation would only be noise in HQ's tag history.
         return TagChange(member_id=member_id, tag_id=tag_id, added=add, changed=False, outbox_id=None)
+    name = Mutation.TAG_ADD if add else Mutation.TAG_REMOVE
     outbox_id = record_mutation(
         session,
-        name=Mutation.TAG_ADD if add else Mutation.TAG_REMOVE,
+        name=name,
         args={"member_id": member_id, "tag_id": tag_id},
         guide_id=guide.id,
         now=now,
         member_id=member_id,
     )
-    return TagChange(member_id=member_id, tag_id=tag_id, added=add, changed=True, outbox_id=outbox_id)
+    changes = of_mutation(name, members=[member_id])
+    return TagChange(member_id, tag_id, added=add, changed=True, outbox_id=outbox_id, changes=changes)
 
 
 def add_tag(session: Session, *, member_id: str, tag_id: str, guide: GuideRef, now: datetime) -> TagChange:
@@ -258,7 +270,8 @@ def add_note(session: Session, *, member_id: str, body: str, guide: GuideRef, no
         now=now,
         member_id=member_id,
     )
-    return NoteOutcome(note_id=note_id, outbox_id=outbox_id)
+    changes = of_mutation(Mutation.NOTE_ADD, members=[member_id])
+    return NoteOutcome(note_id=note_id, outbox_id=outbox_id, changes=changes)
 
 
 def record_visit(
@@ -294,4 +307,5 @@ def record_visit(
         count_activity(
             session, kind="served", guide_id=guide.id, at=now, member_id=member_id, outbox_id=outbox_id
         )
-    return VisitOutcome(visit_id=visit_id, first_today=first_today, outbox_id=outbox_id)
+    changes = of_mutation(Mutation.VISIT_RECORD, members=[member_id])
+    return VisitOutcome(visit_id=visit_id, first_today=first_today, outbox_id=outbox_id, changes=changes)

@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from app.changes import NOTHING, Changes, of_mutation
 from app.clock import utc
 from app.db.models import Guide, Member, Outbox, TaskItem, TaskList, UtcDateTime
 from app.errors import AuthError, InvalidInput, MemberNotFound, RuleRefused
@@ -81,11 +82,18 @@ class ContactBudget:
 
 
 @dataclass(frozen=True)
+class TaskOutcome:
+    task: TaskView  # as the screen now shows it (pending HQ)
+    changes: Changes
+
+
+@dataclass(frozen=True)
 class CompleteOutcome:
     task: TaskView
     budget: ContactBudget  # after this completion
     flagged: bool = False  # HQ had cancelled the task; kept and flagged (DESIGN §5)
     over_budget: bool = False  # completed with the guide's explicit override
+    changes: Changes = NOTHING
 
 
 # ---------------------------------------------------------------- effective-state query
@@ -407,7 +415,7 @@ def create_task(
     note: str | None,
     guide: GuideRef,
     now: datetime,
-) -> TaskView:
+) -> TaskOutcome:
     """A follow-up for a member, assigned to the creating guide unless another active guide of the store
     is named."""
     if kind not in TASK_KINDS:
@@ -440,12 +448,14 @@ def create_task(
         member_id=member_id,
         lookup_key=task_id,
     )
-    return _known_task(session, task_id, now)
+    return TaskOutcome(
+        _known_task(session, task_id, now), of_mutation(Mutation.TASK_CREATE, members=[member_id])
+    )
 
 
 def assign_task(
     session: Session, *, task_id: str, to_guide_id: str, manager: GuideRef, now: datetime
-) -> TaskView:
+) -> TaskOutcome:
     """A manager gives an open task to an active guide of the store. Assigning it to whoever already has
     it writes nothing."""
     if not manager.is_manager:
@@ -456,7 +466,7 @@ def assign_task(
     if view.state != "open":
         raise RuleRefused("task_closed", task_id=task_id, state=view.state)
     if view.assigned_guide_id == to_guide_id:
-        return view
+        return TaskOutcome(view, NOTHING)
     record_mutation(
         session,
         name=Mutation.TASK_ASSIGN,
@@ -466,7 +476,8 @@ def assign_task(
         member_id=view.member_id,
         lookup_key=task_id,
     )
-    return _known_task(session, task_id, now)
+    changes = of_mutation(Mutation.TASK_ASSIGN, members=[view.member_id])
+    return TaskOutcome(_known_task(session, task_id, now), changes)
 
 
 def complete_task(
@@ -529,4 +540,6 @@ def complete_task(
         budget=budget,
         flagged=flagged,
         over_budget=over_budget,
+        changes=of_mutation(Mutation.TASK_COMPLETE, members=[view.member_id])
+        | (Changes.of("audit") if over_budget else NOTHING),
     )

@@ -28,6 +28,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
+from app.changes import MEMBER_KINDS, NOTHING, Changes, erased_changes
 from app.db import member_index
 from app.db.models import (
     REPLICA_TABLES,
@@ -84,7 +85,7 @@ _DERIVED_COLUMNS = ("tag_key", "bound_guide_id", "bound_guide_name")
 class PageApplied:
     puts: int
     removes: int
-    touched_types: frozenset[str]
+    changes: Changes  # the entity types written and the members concerned, for the window's views
     erased: tuple[str, ...] = ()  # members erased at HQ, purged here with everything local about them
 
 
@@ -313,11 +314,35 @@ def apply_changes(
     return PageApplied(
         puts=sum(len(params) for _t, _s, params in writes),
         removes=sum(len(keys) for keys in removes.values()),
-        touched_types=frozenset(puts)
-        | frozenset(removes)
-        | (frozenset({ERASURE}) if erased else frozenset()),
+        changes=_page_changes(puts, removes) | (erased_changes(erased) if erased else NOTHING),
         erased=tuple(erased),
     )
+
+
+def _page_changes(
+    puts: dict[str, dict[tuple[str, ...], list[Mapping[str, Any]]]], removes: dict[str, list[tuple[Any, ...]]]
+) -> Changes:
+    """A page's `Changes`: its entity types, and the members its rows belong to. A put names its member
+    (its own id for a member, the key's first part for a member tag, else `member_id` in its data); a
+    remove names only its key, so a removed member-owned row other than a member or a member tag leaves
+    the members open (None: any member)."""
+    members: set[str] = set()
+    for t, groups in puts.items():
+        if t in MEMBER_KINDS:
+            for group in groups.values():
+                if t == "member":
+                    members.update(put["id"] for put in group)
+                elif t == "member_tag":
+                    members.update(_member_tag_key(put["id"])[0] for put in group)
+                else:
+                    members.update(m for put in group if (m := put["data"].get("member_id")))
+    open_members = False
+    for t, keys in removes.items():
+        if t in ("member", "member_tag"):
+            members.update(k[0] for k in keys)
+        elif t in MEMBER_KINDS:
+            open_members = True
+    return Changes(frozenset(puts) | frozenset(removes), None if open_members else frozenset(members))
 
 
 def wipe_replica(session: Session) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app import __version__
+from app.changes import EVERYTHING, NOTHING, Changes, of_mutation
 from app.db.models import Outbox, SyncState
 from app.errors import GuideDeskError
 from app.services.ledger import void_activity_of
@@ -49,6 +50,7 @@ from contract.wire import (
 )
 
 CLOCK_WARNING_MS = 5 * 60 * 1000
+_SYNC_STATE = Changes.of("sync_state")  # cursor and last sync time move with every page
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class SyncProgress:
     pulled: int
     pages: int
     behind: int | None = None  # HQ's estimate of changes still to pull (None: HQ did not say)
+    changes: Changes = NOTHING  # what the pull page just applied changed
 
 
 @dataclass
@@ -91,6 +94,7 @@ class SyncReport:
     local_writes: int = 0
     erased: int = 0  # members erased at HQ and purged here (then the WAL is checkpointed)
     hq_last_mutation_id: int | None = None  # what HQ's hello said it has applied of this device's
+    changes: Changes = NOTHING  # everything the run changed locally: settled outbox rows, pulled pages
 
 
 class Cancelled(Exception):
@@ -215,6 +219,7 @@ class SyncEngine:
                 assert row is not None
                 row.cursor = None
             report.local_writes += 1
+            report.changes |= EVERYTHING
             return action
         # Only write when something moved: an idle run leaves the disk alone.
         # (A cursor from another HQ epoch is answered with reset_required by HQ itself.)
@@ -227,6 +232,7 @@ class SyncEngine:
                 row.clock_offset_ms = report.clock_offset_ms
                 row.server_epoch = epoch
             report.local_writes += 1
+            report.changes |= _SYNC_STATE
         return action
 
     def _batches(self, entries: list[OutboxEntry]) -> list[list[MutationEnvelope]]:
@@ -313,6 +319,8 @@ class SyncEngine:
                     continue  # already settled by an earlier run whose answer we did get
                 row.result = result.to_wire()
                 row.acked_at = now
+                # "pending HQ" turns into confirmed or rejected on whatever the mutation showed
+                report.changes |= of_mutation(row.name, members=[row.member_id])
                 if result.status == REJECTED:
                     row.state = "rejected"
                     void_activity_of(s, mutation_id)
@@ -341,6 +349,7 @@ class SyncEngine:
             self._reset(report)
         for _page in range(100_000):  # bounded: a runaway HQ cannot keep us here forever
             self._check_cancel()
+            page_changes = NOTHING
             with _gc_paused():
                 answer = self.client.pull(
                     {"device_id": state.device_id, "cursor": cursor, "limit": self.pull_limit}
@@ -375,6 +384,8 @@ class SyncEngine:
                     report.erased += len(applied.erased)
                     report.pages += 1
                     report.pulled += len(changes)
+                    page_changes = applied.changes | _SYNC_STATE
+                    report.changes |= page_changes
                     cursor = new_cursor
             behind = answer.get("behind")
             self.on_progress(
@@ -384,6 +395,7 @@ class SyncEngine:
                     report.pulled,
                     report.pages,
                     behind=behind if isinstance(behind, int) and not isinstance(behind, bool) else None,
+                    changes=page_changes,
                 )
             )
             if not answer.get("has_more"):
@@ -397,4 +409,5 @@ class SyncEngine:
             assert row is not None
             row.cursor = None
         report.reset = True
+        report.changes |= EVERYTHING
         report.local_writes += 1

@@ -183,7 +183,9 @@ def test_a_blank_employee_number_is_bad_input_and_writes_nothing(ws, store):
 def test_revealing_a_phone_is_audited_here_and_at_hq(ws, store):
     """PIPL: the full number is shown only on request, logged locally and sent to HQ's audit log."""
     with ws.db.transaction() as s:
-        phone = reveal_phone(s, member_id="m-2", guide=store.guide, now=ws.clock.now(), cipher=ws.cipher)
+        phone = reveal_phone(
+            s, member_id="m-2", guide=store.guide, now=ws.clock.now(), cipher=ws.cipher
+        ).phone
     assert phone == "13900002222"
     with ws.db.read() as s:
         row = s.scalars(select(Outbox)).one()
@@ -216,7 +218,7 @@ def test_revealing_the_phone_of_a_member_enrolled_offline(ws, store):
         assert s.get(Member, enrolled.member_id) is None
         phone = reveal_phone(
             s, member_id=enrolled.member_id, guide=store.guide, now=ws.clock.now(), cipher=ws.cipher
-        )
+        ).phone
     assert phone == "13312345678"
     assert audit_actions(ws)[-1] == "audit.append.v1"
     assert "pii.reveal_phone" in audit_actions(ws)

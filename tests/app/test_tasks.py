@@ -84,7 +84,7 @@ def create(
             note=note,
             guide=guide or store.guide,
             now=T0,
-        )
+        ).task
 
 
 def complete(ws, store, task_id, *, outcome="reached", note=None, over_budget_ok=False, at=T0):
@@ -218,7 +218,7 @@ def test_assign_is_for_managers_only(ws, store):
 def test_assign_moves_the_task_between_guides_lists(ws, store):
     """After a manager reassigns an HQ item it leaves the old guide's list and joins the new one, pending."""
     with ws.db.transaction() as s:
-        view = assign_task(s, task_id="i-late", to_guide_id="g-zhang", manager=store.manager, now=T0)
+        view = assign_task(s, task_id="i-late", to_guide_id="g-zhang", manager=store.manager, now=T0).task
     assert (view.assigned_guide_id, view.pending, view.list_title) == ("g-zhang", True, "唤醒沉睡会员")
     assert "i-late" not in ids(listed(ws, store, guide_id="g-li"))
     assert "i-late" in ids(listed(ws, store, guide_id="g-zhang", state="open"))
@@ -231,8 +231,11 @@ def test_assign_moves_the_task_between_guides_lists(ws, store):
     )
     # The latest assignment wins; giving it to whoever has it writes nothing.
     with ws.db.transaction() as s:
-        assert assign_task(s, task_id="i-late", to_guide_id="g-li", manager=store.manager, now=T0).pending
-        assert assign_task(s, task_id="i-late", to_guide_id="g-li", manager=store.manager, now=T0)
+        assert assign_task(
+            s, task_id="i-late", to_guide_id="g-li", manager=store.manager, now=T0
+        ).task.pending
+        again = assign_task(s, task_id="i-late", to_guide_id="g-li", manager=store.manager, now=T0)
+        assert again.task.pending and not again.changes
     assert [e.args["guide_id"] for e in list_outbox_all(ws)] == ["g-zhang", "g-li"]
     assert "i-late" in ids(listed(ws, store, guide_id="g-li"))
 

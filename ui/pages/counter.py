@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from app.errors import GuideDeskError, MemberNotFound, RuleRefused
 from app.services.binding import bind_member, request_transfer
 from app.services.cards import MemberCard, member_card
-from app.services.guides import reveal_phone
+from app.services.guides import PhoneReveal, reveal_phone
 from app.services.members import (
     Consent,
     add_note,
@@ -481,7 +481,8 @@ class CounterPage(QWidget):
         dialog = RevealDialog(card.name, self)
 
         def submit(values: dict[str, Any]) -> None:
-            def shown(phone: str) -> None:
+            def shown(revealed: PhoneReveal) -> None:
+                phone = revealed.phone
                 dialog.number.setText(phone)
                 dialog.ok.setEnabled(False)
                 self.card_view.show_phone(phone)
