@@ -382,3 +382,28 @@ def _qmark(sql: str, params: dict[str, Any]) -> str:
 
 def _values(sql: str, params: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(params[name] for name in _NAMED.findall(sql))
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the list's filter menus offer: the store's tags (by group, then name) and active guides."""
+
+    tags: tuple[Choice, ...]
+    guides: tuple[Choice, ...]
+
+
+def filter_choices(session: Session, *, store_id: str) -> FilterChoices:
+    conn = session.connection()
+    tags = conn.exec_driver_sql(
+        "SELECT t.id, t.name FROM tags t LEFT JOIN tag_groups g ON g.id = t.group_id ORDER BY g.sort, t.name"
+    ).all()
+    guides = conn.exec_driver_sql(
+        "SELECT id, name FROM guides WHERE store_id = ? AND active = 1 ORDER BY employee_no", (store_id,)
+    ).all()
+    return FilterChoices(tuple(Choice(i, n) for i, n in tags), tuple(Choice(i, n) for i, n in guides))

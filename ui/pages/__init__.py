@@ -37,9 +37,16 @@ def _sync(ctx: AppContext) -> QWidget:
     return SyncPage(ctx)
 
 
+def _members(ctx: AppContext) -> QWidget:
+    from ui.pages.members import MembersPage
+
+    return MembersPage(ctx)
+
+
 PAGES: list[PageSpec] = [
     PageSpec("counter", QT_TRANSLATE_NOOP("pages", "Counter"), _counter, icon="counter", shortcut="Ctrl+1"),
     PageSpec("sync", QT_TRANSLATE_NOOP("pages", "Outbox & conflicts"), _sync, icon="sync", shortcut="Ctrl+9"),
+    PageSpec("members", QT_TRANSLATE_NOOP("pages", "Members"), _members, icon="members", shortcut="Ctrl+2"),
 ]
 
 
