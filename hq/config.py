@@ -16,6 +16,9 @@ secret, the admin token, and the few limits an operator may tune.
 - `GUIDEDESK_HQ_DB_POOL` — database connections per worker (default 8, up to 1.5× at peaks).
 - `GUIDEDESK_HQ_TRUST_FORWARDED` — `1` to take the client address from `X-Forwarded-For` (only behind a
   reverse proxy that sets it).
+- `GUIDEDESK_HQ_TRUSTED_PROXIES` — the reverse proxies' addresses or networks, comma-separated (default
+  `127.0.0.1,::1`): `X-Forwarded-For` is read only from them, and the client is the rightmost hop that is
+  not one of them.
 
 The generated secret lives in the database so that every worker and every HQ machine shares it with no
 set-up. That is convenient, not strong: whoever reads the database reads the secret. Production sets
@@ -25,6 +28,7 @@ nor how to forge a cursor.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -56,6 +60,7 @@ class Settings:
     secret: str | None = None  # None: generated once and kept in hq_meta
     admin_token: str | None = None
     trust_forwarded: bool = False
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     # Enrollment: a code is good for this long unless the admin says otherwise; this many failed tries
     # from one address within the window lock that address out until the window passes.
     enroll_code_ttl_hours: int = 72
@@ -89,6 +94,10 @@ class Settings:
             "admin_listen": env.get("GUIDEDESK_HQ_ADMIN_LISTEN") or None,
             "trust_forwarded": env.get("GUIDEDESK_HQ_TRUST_FORWARDED", "0") in ("1", "true", "yes"),
         }
+        if env.get("GUIDEDESK_HQ_TRUSTED_PROXIES"):
+            values["trusted_proxies"] = tuple(
+                p.strip() for p in env["GUIDEDESK_HQ_TRUSTED_PROXIES"].split(",") if p.strip()
+            )
         if env.get("GUIDEDESK_HQ_DB_POOL"):
             values["db_pool_size"] = max(1, int(env["GUIDEDESK_HQ_DB_POOL"]))
         values.update(overrides)
@@ -105,6 +114,13 @@ class Settings:
                     f"GUIDEDESK_HQ_ADMIN_TOKEN is too weak ({weakness}): use at least 32 random characters, "
                     "e.g. `guidedesk-hq gen-token`"
                 )
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ConfigError(
+                    f"GUIDEDESK_HQ_TRUSTED_PROXIES: {proxy!r} is not an address or network"
+                ) from None
         if self.admin_listen is not None:
             host, _, port = self.admin_listen.rpartition(":")
             if not host or not port.isdigit():

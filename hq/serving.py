@@ -98,8 +98,9 @@ def _serve_one(*, app: str, host: str, port: int, workers: int, trust_forwarded:
         workers=workers,
         http=HTTP_PROTOCOL,
         loop="auto",  # uvloop when installed
-        proxy_headers=trust_forwarded,
-        forwarded_allow_ips="*" if trust_forwarded else None,
+        # The client address is hq/api/auth.py's to decide from X-Forwarded-For (trusted proxies only,
+        # rightmost untrusted hop); uvicorn's "*" took the leftmost, client-written entry.
+        proxy_headers=False,
         log_level="info",
         access_log=os.environ.get("GUIDEDESK_HQ_ACCESS_LOG", "0") in ("1", "true", "yes"),
     )

@@ -3,6 +3,7 @@ store; a body's `device_id` must agree with it and a body never names the store 
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 
 from fastapi import Request, Security
@@ -38,13 +39,29 @@ def require_device(
     return device
 
 
-def client_address(request: Request, *, trust_forwarded: bool) -> str:
-    if trust_forwarded:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        first = forwarded.split(",")[0].strip()
-        if first:
-            return first[:64]
-    return request.client.host if request.client else "unknown"
+def _trusted(host: str, proxies: tuple[str, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def client_address(request: Request, *, trust_forwarded: bool, proxies: tuple[str, ...] | None = None) -> str:
+    """The address a rate limit counts: the TCP peer, or — behind trusted reverse proxies — the rightmost
+    `X-Forwarded-For` hop that is not one of them. Each proxy appends the address it saw, so everything
+    left of the last trusted hop is whatever the client wrote: taking the leftmost entry let a client
+    pick its own address (dodging the enrollment limit, or aiming it at a store's till)."""
+    peer = request.client.host if request.client else "unknown"
+    if proxies is None:
+        proxies = request.app.state.runtime.settings.trusted_proxies
+    if not trust_forwarded or not _trusted(peer, proxies):
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, proxies):
+            return hop[:64]
+    return hops[0][:64] if hops else peer
 
 
 # ---------------------------------------------------------------- failed admin authentication
