@@ -62,6 +62,7 @@ class Mutation:
     | task.complete.v1    | task_id, outcome (reached/not_reached/call_back/declined), note?, completed_at |
     | visit.record.v1     | visit_id, member_id, source (scan/card/phone/enroll), at |
     | audit.append.v1     | action, subject_id?, details {} |
+    | member.consent_withdraw.v1 | member_id, at, channel (counter) — PIPL: the member leaves outreach |
     """
 
     BINDING_CREATE: Final = "binding.create.v1"
@@ -77,6 +78,7 @@ class Mutation:
     TASK_COMPLETE: Final = "task.complete.v1"
     VISIT_RECORD: Final = "visit.record.v1"
     AUDIT_APPEND: Final = "audit.append.v1"
+    MEMBER_CONSENT_WITHDRAW: Final = "member.consent_withdraw.v1"
 
 
 MUTATION_NAMES: Final = frozenset(v for k, v in vars(Mutation).items() if k.isupper())

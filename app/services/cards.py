@@ -108,6 +108,9 @@ class MemberCard:
     recent_notes: tuple[NoteBrief, ...]
     pending_mutations: int
     pending_enrollment: bool = False
+    # PIPL: the member withdrew consent to outreach (HQ says so, or it was recorded at this counter and
+    # is waiting for HQ): no follow-ups, contact budget zero; the card says so.
+    consent_withdrawn: bool = False
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,7 @@ _MEMBER_ROW = select(
     _m.c.online,
     _m.c.last_purchase_at,
     _m.c.last_visit_at,
+    _m.c.consent_withdrawn,
 ).where(_m.c.id == _MEMBER)
 _ACTIVE_BINDING = (
     select(
@@ -470,6 +474,8 @@ def member_card(session: Session, *, member_id: str, viewer: GuideRef, now: date
         "open_tasks": _tasks(session, member_id, pending, now),
         "recent_notes": _notes(session, member_id, pending),
         "pending_mutations": len(pending),
+        "consent_withdrawn": bool(m is not None and m.consent_withdrawn)
+        or any(r.name == Mutation.MEMBER_CONSENT_WITHDRAW for r in pending),
     }
     if m is None:
         assert enrolled is not None

@@ -1,6 +1,12 @@
 """Members' rights on this workstation (PIPL; docs/privacy.md): purging an erased member, the retention
 purge, the stale-PC restriction, and what a revoked device forgets.
 
+**Consent withdrawal** (`withdraw_consent`, mutation `member.consent_withdraw.v1`): the member stays a
+member but leaves outreach. From the moment it is recorded here the card says so, the contact budget
+reads zero and no follow-up can be created for the member (`consent_withdrawn`); HQ cancels the member's
+open task items and leaves it out of every task list it publishes. Error codes: `member_not_local`,
+`consent_already_withdrawn`.
+
 **Erasure.** HQ sends an `erasure` change (id: the member id) to every store that may hold the member;
 the pull applier calls `purge_erased_members` in the page's transaction. It deletes the member and, by
 cascade, its codes, tags, bindings, task items and notes from the replica; deletes the local visits,
@@ -16,6 +22,7 @@ checkpoint after the pull (app/sync/engine.py), the bytes are gone from the file
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +38,11 @@ from app.db.models import (
     TransferRequest,
     Visit,
 )
+from app.errors import MemberNotFound, RuleRefused
+from app.services.common import GuideRef
+from app.services.effective import member_known
 from app.services.ledger import void_activity_of
+from app.services.outbox import record_mutation
 from contract.wire import Mutation, payload_sha256
 
 ERASURE = "erasure"  # the pull change type (hq/sync/payloads.py)
@@ -107,3 +118,50 @@ def redact_settled(session: Session, row: Outbox, *, now: datetime) -> None:
         AuditEvent(at=now, guide_id=row.guide_id, action=DROPPED_ACTION, subject_id=row.member_id,
                    details={"mutation": name}, outbox_id=row.id)
     )  # fmt: skip
+
+
+# ---------------------------------------------------------------- consent withdrawal
+
+
+@dataclass(frozen=True)
+class ConsentWithdrawal:
+    member_id: str
+    outbox_id: int
+
+
+def consent_withdrawn(session: Session, member_id: str) -> bool:
+    """Whether the member withdrew consent to outreach: as HQ says (replica), or recorded at this counter
+    and not refused by HQ."""
+    if session.scalar(select(Member.consent_withdrawn).where(Member.id == member_id)):
+        return True
+    recorded = session.scalar(
+        select(Outbox.id)
+        .where(
+            Outbox.member_id == member_id,
+            Outbox.name == Mutation.MEMBER_CONSENT_WITHDRAW,
+            Outbox.state != "rejected",
+        )
+        .limit(1)
+    )
+    return recorded is not None
+
+
+def withdraw_consent(
+    session: Session, *, member_id: str, guide: GuideRef, now: datetime
+) -> ConsentWithdrawal:
+    """The member, at the counter, withdraws consent to outreach (PIPL Art. 15). One mutation with its
+    audit row, in the caller's transaction. Refuses with MemberNotFound("member_not_local") or
+    RuleRefused("consent_already_withdrawn"), writing nothing."""
+    if not member_known(session, member_id):
+        raise MemberNotFound("member_not_local", member_id=member_id)
+    if consent_withdrawn(session, member_id):
+        raise RuleRefused("consent_already_withdrawn", member_id=member_id)
+    outbox_id = record_mutation(
+        session,
+        name=Mutation.MEMBER_CONSENT_WITHDRAW,
+        args={"member_id": member_id, "at": now.isoformat(), "channel": "counter"},
+        guide_id=guide.id,
+        now=now,
+        member_id=member_id,
+    )
+    return ConsentWithdrawal(member_id, outbox_id)

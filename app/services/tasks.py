@@ -47,6 +47,7 @@ from app.services.effective import member_known
 from app.services.ledger import count_activity
 from app.services.outbox import PENDING_STATES, append_audit, record_mutation
 from app.services.policy import policy_of
+from app.services.privacy import consent_withdrawn
 from contract.wire import Mutation
 
 TASK_KINDS = frozenset({"call", "message", "invite", "visit"})
@@ -79,6 +80,7 @@ class ContactBudget:
     limit: int
     window_days: int
     remaining: int
+    consent_withdrawn: bool = False  # the member left outreach: limit and remaining read zero
 
 
 @dataclass(frozen=True)
@@ -343,8 +345,12 @@ def overdue_count(session: Session, *, guide_id: str, now: datetime) -> int:
 def contact_budget(session: Session, *, member_id: str, now: datetime) -> ContactBudget:
     """How many outreach contacts the member had in the policy window, so the counter can warn before
     the guide calls. Counts replica completions and completions made here (until HQ settles them: an
-    acknowledged one may not have been pulled back yet), each task once."""
+    acknowledged one may not have been pulled back yet), each task once. A member who withdrew consent
+    to outreach has a budget of zero."""
     policy = policy_of(session)
+    if consent_withdrawn(session, member_id):
+        return ContactBudget(used=0, limit=0, window_days=policy.contact_window_days, remaining=0,
+                             consent_withdrawn=True)  # fmt: skip
     since = now - timedelta(days=policy.contact_window_days)
     counted = set(
         session.scalars(
@@ -425,6 +431,8 @@ def create_task(
     text = _clean_note(note)
     if not member_known(session, member_id):
         raise MemberNotFound("member_not_local", member_id=member_id)
+    if consent_withdrawn(session, member_id):
+        raise RuleRefused("consent_withdrawn", member_id=member_id)  # no outreach to this member
     assignee = assigned_guide_id or guide.id
     if assignee != guide.id and not _active_guide_of_store(session, assignee, guide.store_id):
         raise InvalidInput("unknown_guide", guide_id=assignee)

@@ -193,7 +193,15 @@ def erase_member(
 
 
 def withdraw_consent(
-    session: Session, *, member: str, by: str, now: datetime, changes: ChangeSet, channel: str = "hq"
+    session: Session,
+    *,
+    member: str,
+    by: str,
+    now: datetime,
+    changes: ChangeSet,
+    channel: str = "hq",
+    device_id: str | None = None,
+    guide_id: str | None = None,
 ) -> ConsentView:
     """The member withdraws consent to outreach: stays a member, leaves task lists and contact. Open task
     items about the member are cancelled. Idempotent. Flushes; never commits."""
@@ -208,7 +216,8 @@ def withdraw_consent(
     cancelled = cancel_open_tasks(session, member_id=row.id, changes=changes)
     session.add(
         AuditEvent(at=now, store_id=row.store_id, actor="admin" if channel == "hq" else "device",
-                   action="member.consent_withdraw", subject_id=row.id,
+                   device_id=device_id, guide_id=guide_id, action="member.consent_withdraw",
+                   subject_id=row.id,
                    details={"by": by[:64], "channel": channel, "cancelled_tasks": cancelled})
     )  # fmt: skip
     session.flush()

@@ -4,10 +4,15 @@ outbox rows stayed)."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from app.db.models import Activity, AuditEvent, Member, MemberTag, Note, Outbox, Visit
+from app.errors import RuleRefused
+from app.services.cards import member_card
 from app.services.members import add_note, record_visit
+from app.services.privacy import withdraw_consent
+from app.services.tasks import contact_budget, create_task
 from app.sync.applier import apply_changes
 from app.workstation import Workstation
 from contract.wire import Mutation
@@ -49,3 +54,32 @@ def test_an_erasure_purges_the_member_and_drops_its_pending_work_without_losing_
         assert not any("想要新款口红" in str(d) for d in details)
         actions = s.scalars(select(AuditEvent.action).where(AuditEvent.subject_id == gone)).all()
         assert {"erasure.outbox_dropped", "member.erased"} <= set(actions)
+
+
+def test_consent_withdrawn_at_the_counter_shows_on_the_card_zeroes_the_budget_and_stops_follow_ups(
+    ws: Workstation,
+) -> None:
+    """Withdrawal at the counter: one mutation; the card says so, the contact budget reads zero, a new
+    follow-up is refused (consent_withdrawn), a second withdrawal is refused (consent_already_withdrawn).
+    Failed before the change: no such service, no card field, the budget read the policy's 4."""
+    seeded = seed(ws)
+    member_id = seeded.members["mine"]
+    now = ws.clock.now()
+    with ws.db.transaction() as s:
+        assert contact_budget(s, member_id=member_id, now=now).remaining == 4
+        done = withdraw_consent(s, member_id=member_id, guide=seeded.guide, now=now)
+    with ws.db.read() as s:
+        assert s.get(Outbox, done.outbox_id).name == Mutation.MEMBER_CONSENT_WITHDRAW
+        assert member_card(s, member_id=member_id, viewer=seeded.guide, now=now).consent_withdrawn
+        assert not member_card(
+            s, member_id=seeded.members["unbound"], viewer=seeded.guide, now=now
+        ).consent_withdrawn
+        budget = contact_budget(s, member_id=member_id, now=now)
+    assert (budget.limit, budget.remaining, budget.consent_withdrawn) == (0, 0, True)
+    with ws.db.transaction() as s, pytest.raises(RuleRefused) as refused:
+        create_task(s, member_id=member_id, kind="call", due_at=None, assigned_guide_id=None, note=None,
+                    guide=seeded.guide, now=now)  # fmt: skip
+    assert refused.value.code == "consent_withdrawn"
+    with ws.db.transaction() as s, pytest.raises(RuleRefused) as again:
+        withdraw_consent(s, member_id=member_id, guide=seeded.guide, now=now)
+    assert again.value.code == "consent_already_withdrawn"

@@ -150,3 +150,21 @@ def test_hq_prune_drops_visits_and_notes_older_than_the_retention(hq: Hq) -> Non
         kept_actions = set(s.scalars(select(AuditEvent.action)))
     assert {"member.erase.request", "member.erase.complete"} <= kept_actions
     assert ("note", "remove") in {(c["t"], c["op"]) for c in till.pull_all()}
+
+
+def test_a_withdrawal_pushed_from_the_counter_cancels_open_items_and_is_pulled_back(hq: Hq) -> None:
+    """member.consent_withdraw.v1 from a counter of the member's store: applied once (then merged), the
+    member's open task items cancelled, and the member pulled with consent_withdrawn."""
+    store = hq.store("H1", "家店")
+    guide = hq.guide(store, "陈静")
+    member = hq.member(store, "退出者")
+    _post(hq, "/task-lists", {"title": "回访", "kind": "call", "member_ids": [member.id]})
+    till = hq.device(store)
+    till.pull_all()
+    args = {"member_id": member.id, "at": hq.clock().isoformat(), "channel": "counter"}
+    first = till.send(Mutation.MEMBER_CONSENT_WITHDRAW, args, guide.id)
+    assert (first["status"], first["details"]["cancelled_tasks"]) == ("applied", 1)
+    assert till.send(Mutation.MEMBER_CONSENT_WITHDRAW, args, guide.id)["status"] == "merged"
+    changes = till.pull_all()
+    assert any(c["t"] == "member" and c["data"]["consent_withdrawn"] for c in changes)
+    assert any(c["t"] == "task_item" and c["data"]["state"] == "cancelled" for c in changes)

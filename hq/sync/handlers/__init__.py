@@ -9,6 +9,7 @@ from hq.sync.handlers.audit import audit_append
 from hq.sync.handlers.base import Context
 from hq.sync.handlers.bindings import binding_create, binding_end, binding_transfer
 from hq.sync.handlers.members import (
+    consent_withdraw,
     member_decline,
     member_enroll,
     note_add,
@@ -34,4 +35,5 @@ HANDLERS: dict[str, Handler] = {
     Mutation.TASK_COMPLETE: task_complete,
     Mutation.VISIT_RECORD: visit_record,
     Mutation.AUDIT_APPEND: audit_append,
+    Mutation.MEMBER_CONSENT_WITHDRAW: consent_withdraw,
 }

@@ -13,13 +13,14 @@ from contract.wire import MutationResult
 from hq.db.models import Binding, Decline, Member, MemberCode, MemberTag, Note, Tag, Visit
 from hq.db.upsert import insert_ignore, rowcount
 from hq.services.members import CARD_NO, clean_phone, unused_card_no
-from hq.services.privacy import erased_phone_at
+from hq.services.privacy import erased_phone_at, withdraw_consent
 from hq.sync.changes import store_scope
 from hq.sync.handlers.base import Context, Rejected
 from hq.sync.scopes import member_tag_id
 
 CONSENT_CHANNELS = frozenset({"counter", "mini_program"})
 VISIT_SOURCES = frozenset({"scan", "card", "phone", "enroll"})
+WITHDRAW_CHANNELS = frozenset({"counter"})
 NAME_MAX, NOTE_MAX, REASON_MAX = 50, 500, 100
 
 
@@ -247,3 +248,18 @@ def note_add(ctx: Context) -> MutationResult:
     )
     ctx.changes.put(store_scope(member.store_id), "note", note_id)
     return ctx.applied()
+
+
+def consent_withdraw(ctx: Context) -> MutationResult:
+    """The member withdrew consent to outreach at a counter of their home store: HQ records it, cancels
+    their open task items and leaves them out of task lists from now on (hq/services/privacy.py)."""
+    member = ctx.store_member(ctx.req_id("member_id"))
+    ctx.time_arg("at")
+    ctx.choice_arg("channel", WITHDRAW_CHANNELS)
+    if member.consent_withdrawn:
+        return ctx.merged("consent_already_withdrawn")
+    view = withdraw_consent(
+        ctx.session, member=member.id, by=ctx.guide.id, now=ctx.now, changes=ctx.changes, channel="counter",
+        device_id=ctx.device_id, guide_id=ctx.guide.id,
+    )  # fmt: skip
+    return ctx.applied(cancelled_tasks=view.cancelled_tasks)
