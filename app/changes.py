@@ -111,6 +111,8 @@ _MUTATION_KINDS: Final[dict[str, tuple[Kind, ...]]] = {
     Mutation.TASK_COMPLETE: ("task_item", "activity"),
     Mutation.VISIT_RECORD: ("visit", "activity"),
     Mutation.AUDIT_APPEND: ("audit",),
+    # the card's consent flag and the member's follow-ups (none can be made, the budget reads zero)
+    Mutation.MEMBER_CONSENT_WITHDRAW: ("member", "task_item"),
 }
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from app.changes import NOTHING, Changes, of_mutation
 from app.db.models import (
     Activity,
     AuditEvent,
@@ -127,6 +128,7 @@ def redact_settled(session: Session, row: Outbox, *, now: datetime) -> None:
 class ConsentWithdrawal:
     member_id: str
     outbox_id: int
+    changes: Changes = NOTHING
 
 
 def consent_withdrawn(session: Session, member_id: str) -> bool:
@@ -164,4 +166,5 @@ def withdraw_consent(
         now=now,
         member_id=member_id,
     )
-    return ConsentWithdrawal(member_id, outbox_id)
+    changes = of_mutation(Mutation.MEMBER_CONSENT_WITHDRAW, members=[member_id])
+    return ConsentWithdrawal(member_id, outbox_id, changes)
