@@ -43,10 +43,24 @@ def _members(ctx: AppContext) -> QWidget:
     return MembersPage(ctx)
 
 
+def _stats(ctx: AppContext) -> QWidget:
+    from ui.pages.stats import StatsPage
+
+    return StatsPage(ctx)
+
+
 PAGES: list[PageSpec] = [
     PageSpec("counter", QT_TRANSLATE_NOOP("pages", "Counter"), _counter, icon="counter", shortcut="Ctrl+1"),
     PageSpec("sync", QT_TRANSLATE_NOOP("pages", "Outbox & conflicts"), _sync, icon="sync", shortcut="Ctrl+9"),
     PageSpec("members", QT_TRANSLATE_NOOP("pages", "Members"), _members, icon="members", shortcut="Ctrl+2"),
+    PageSpec(
+        "stats",
+        QT_TRANSLATE_NOOP("pages", "Store stats"),
+        _stats,
+        needs_manager=True,
+        icon="stats",
+        shortcut="Ctrl+4",
+    ),
 ]
 
 
