@@ -25,14 +25,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db.models import Guide, Outbox, StoreMemberCount, TaskItem
+from app.db.models import Guide, StoreMemberCount
 from app.errors import InvalidInput
-from app.services.outbox import PENDING_STATES
+from app.services.tasks import overdue_by_guide
 from contract.measures import join_rate
-from contract.wire import Mutation
 
 MAX_RANGE_DAYS = 366
 METRICS = ("served", "bindings", "enrollments", "paid", "declines", "tasks_done", "transfers")
@@ -98,27 +97,6 @@ class StatsReport:
     generated_at: datetime
 
 
-def _overdue(session: Session, guide_ids: list[str], now: datetime) -> dict[str, int]:
-    """Open replica tasks past due per assigned guide, less those completed here and not yet settled
-    by HQ (the guide did the work; the replica just has not heard)."""
-    task_id = func.json_extract(Outbox.args, "$.task_id")
-    # NOT IN over a NULL would silently count nothing: keep NULLs out of the list.
-    completed_here = select(task_id).where(
-        Outbox.name == Mutation.TASK_COMPLETE, Outbox.state.in_(PENDING_STATES), task_id.is_not(None)
-    )
-    query = (
-        select(TaskItem.assigned_guide_id, func.count())
-        .where(
-            TaskItem.assigned_guide_id.in_(guide_ids),  # one range of ix_task_items_guide_state_due each
-            TaskItem.state == "open",
-            TaskItem.due_at < now,
-            TaskItem.id.not_in(completed_here),
-        )
-        .group_by(TaskItem.assigned_guide_id)
-    )
-    return {guide_id: n for guide_id, n in session.connection().execute(query).all() if guide_id is not None}
-
-
 # One row per (day, guide) with a column per metric, in METRICS order: the roll-up is already one wide
 # row per guide day. The filter to the store's guides is left to the caller's dict: a join looked up
 # the guide once per roll-up row and cost more than it saved.
@@ -179,7 +157,7 @@ def guide_day_stats(session: Session, *, store_id: str, start: date, end: date, 
         if counts
     }
     rows.sort(key=lambda r: (r.day, r.employee_no))
-    overdue = _overdue(session, list(guides), now)
+    overdue = overdue_by_guide(session, guide_ids=list(guides), now=now)
     totals = tuple(
         GuideTotals(
             gid,

@@ -15,10 +15,11 @@ query (replica items ∪ tasks created here and not yet pulled back), filtered, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     CompoundSelect,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     bindparam,
     case,
     exists,
+    false,
     func,
     null,
     or_,
@@ -39,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from app.changes import NOTHING, Changes, of_mutation
-from app.clock import utc
+from app.clock import day_start, store_day, utc
 from app.db.models import Guide, Member, Outbox, TaskItem, TaskList, UtcDateTime
 from app.errors import AuthError, InvalidInput, MemberNotFound, RuleRefused
 from app.services.common import GuideRef, new_id
@@ -121,13 +123,18 @@ def _overlay(name: str, field: str, *, by_task: bool) -> Any:
 
 @lru_cache(maxsize=64)
 def _tasks_query(
-    *, by_task: bool, by_store: bool, by_guide: bool, state: str, overdue_only: bool
+    *, by_task: bool, by_store: bool, by_guide: bool, state: str, overdue_only: bool, by_list: bool = False
 ) -> CompoundSelect:
     """Effective tasks as rows (id, member_id, member_name, kind, assigned_guide_id, due_at text, state,
-    outcome, pending, list_title), filtered; unordered and unpaged.
+    outcome, pending, list_title, list_id), filtered; unordered and unpaged.
 
     Built once per filter shape (building it costs more than running it); the values are bound at
-    execution: task_id, store_id, guide_id, now (UTC datetime) and now_iso.
+    execution: task_id, store_id, guide_id, list_id, now (UTC datetime) and now_iso.
+
+    This is the one definition of an overdue task (`overdue_only`): open in effective state — not
+    completed here — assigned in effective state — a reassignment made here counts — and past due, for
+    HQ's items and for follow-ups made here alike. The guide's badge and the manager's stats both count
+    through it (`overdue_by_guide`).
     """
     done = _overlay(Mutation.TASK_COMPLETE, "outcome", by_task=by_task)
     moved = _overlay(Mutation.TASK_ASSIGN, "guide_id", by_task=by_task)
@@ -152,6 +159,7 @@ def _tasks_query(
             func.coalesce(done.c.value, TaskItem.outcome).label("outcome"),
             or_(done.c.value.is_not(None), moved.c.value.is_not(None)).label("pending"),
             TaskList.title.label("list_title"),
+            TaskItem.list_id.label("list_id"),
         )
         .select_from(TaskItem)
         .outerjoin(done, done.c.task_id == TaskItem.id)
@@ -183,6 +191,7 @@ def _tasks_query(
             done.c.value.label("outcome"),
             true().label("pending"),
             null().label("list_title"),
+            null().label("list_id"),
         )
         .select_from(Outbox)
         .outerjoin(done, done.c.task_id == tid)
@@ -198,6 +207,9 @@ def _tasks_query(
     if by_task:
         replica = replica.where(TaskItem.id == bindparam("task_id"))
         created = created.where(tid == bindparam("task_id"))
+    if by_list:  # an HQ or store list: follow-ups made at the counter belong to none
+        replica = replica.where(TaskItem.list_id == bindparam("list_id", type_=String))
+        created = created.where(false())
     if by_store:
         store_id = bindparam("store_id", type_=String)
         # HQ lists may be chain-wide: an item is this store's if its list is, or its member is.
@@ -225,11 +237,16 @@ def _tasks_query(
 
 @lru_cache(maxsize=64)
 def _statements(
-    *, by_task: bool, by_store: bool, by_guide: bool, state: str, overdue_only: bool
+    *, by_task: bool, by_store: bool, by_guide: bool, state: str, overdue_only: bool, by_list: bool = False
 ) -> tuple[Select[Any], Select[Any]]:
     """The ordered select and the count over one filter shape (limit and offset are bound per call)."""
     tasks = _tasks_query(
-        by_task=by_task, by_store=by_store, by_guide=by_guide, state=state, overdue_only=overdue_only
+        by_task=by_task,
+        by_store=by_store,
+        by_guide=by_guide,
+        state=state,
+        overdue_only=overdue_only,
+        by_list=by_list,
     ).subquery()
     ordered = select(tasks).order_by(tasks.c.due_at.is_(None), func.julianday(tasks.c.due_at), tasks.c.id)
     return ordered, select(func.count()).select_from(tasks)
@@ -246,6 +263,7 @@ def _run(
     overdue_only: bool = False,
     page: tuple[int, int] | None = None,
     count: bool = False,
+    list_id: str | None = None,
 ) -> Any:
     ordered, counted = _statements(
         by_task=task_id is not None,
@@ -253,9 +271,15 @@ def _run(
         by_guide=guide_id is not None,
         state=state,
         overdue_only=overdue_only,
+        by_list=list_id is not None,
     )
     params: dict[str, Any] = {"now": now, "now_iso": utc(now).isoformat()}
-    for key, value in (("task_id", task_id), ("store_id", store_id), ("guide_id", guide_id)):
+    for key, value in (
+        ("task_id", task_id),
+        ("store_id", store_id),
+        ("guide_id", guide_id),
+        ("list_id", list_id),
+    ):
         if value is not None:
             params[key] = value
     if count:
@@ -312,11 +336,12 @@ def list_tasks(
     now: datetime,
     offset: int = 0,
     limit: int = 100,
+    list_id: str | None = None,
 ) -> tuple[TaskView, ...]:
     """A page of the store's tasks as effective state, by due date (undated last).
 
     `state`: "open", "done" (done or skipped) or "all" (also cancelled); `guide_id` filters on the
-    effective assignee; `overdue_only` keeps open tasks past due.
+    effective assignee; `overdue_only` keeps open tasks past due; `list_id` keeps one task list's items.
     """
     if state not in STATE_FILTERS:
         raise InvalidInput("bad_filter", state=state)
@@ -330,13 +355,161 @@ def list_tasks(
         state=state,
         overdue_only=overdue_only,
         page=(offset, limit),
+        list_id=list_id,
     )
     return tuple(_view(row, now) for row in rows)
 
 
 def overdue_count(session: Session, *, guide_id: str, now: datetime) -> int:
     """Open tasks past due assigned (effectively) to the guide: the badge on the task tab."""
-    return int(_run(session, now=now, guide_id=guide_id, overdue_only=True, count=True))
+    return overdue_by_guide(session, guide_ids=[guide_id], now=now).get(guide_id, 0)
+
+
+@lru_cache(maxsize=1)
+def _overdue_by_guide_statement() -> Select[Any]:
+    tasks = _tasks_query(
+        by_task=False, by_store=False, by_guide=False, state="open", overdue_only=True
+    ).subquery()
+    return (
+        select(tasks.c.assigned_guide_id, func.count())
+        .where(tasks.c.assigned_guide_id.in_(bindparam("guide_ids", expanding=True)))
+        .group_by(tasks.c.assigned_guide_id)
+    )
+
+
+def overdue_by_guide(session: Session, *, guide_ids: Sequence[str], now: datetime) -> dict[str, int]:
+    """Overdue tasks (the one definition, see `_tasks_query`) per effective assignee among `guide_ids`:
+    what each guide's badge shows and what the manager's stats report."""
+    if not guide_ids:
+        return {}
+    params = {"now": now, "now_iso": utc(now).isoformat(), "guide_ids": list(guide_ids)}
+    rows = session.execute(_overdue_by_guide_statement(), params)
+    return {guide_id: int(n) for guide_id, n in rows if guide_id is not None}
+
+
+# ---------------------------------------------------------------- the guide's task board
+
+Window = Literal["overdue", "today", "upcoming", "undated"]
+WINDOWS: tuple[Window, ...] = ("overdue", "today", "upcoming", "undated")
+
+
+@dataclass(frozen=True)
+class TaskBoard:
+    """A guide's open tasks by when they are due: past due, due later today (store day), due after
+    today, and undated; each window's first `limit` tasks by due date, and its full count."""
+
+    overdue: tuple[TaskView, ...]
+    today: tuple[TaskView, ...]
+    upcoming: tuple[TaskView, ...]
+    undated: tuple[TaskView, ...]
+    counts: dict[str, int]  # window -> open tasks in it
+    list_id: str | None  # the task list the board was filtered to, if any
+
+
+@lru_cache(maxsize=8)
+def _board_statements(*, by_list: bool) -> tuple[Select[Any], Select[Any]]:
+    tasks = _tasks_query(
+        by_task=False, by_store=True, by_guide=True, state="open", overdue_only=False, by_list=by_list
+    ).subquery()
+    due = func.julianday(tasks.c.due_at)
+    window = case(
+        (tasks.c.due_at.is_(None), "undated"),
+        (due < func.julianday(bindparam("now_iso", type_=String)), "overdue"),
+        (due < func.julianday(bindparam("tomorrow_iso", type_=String)), "today"),
+        else_="upcoming",
+    ).label("window")
+    counts = select(window, func.count()).group_by(window)
+    rows = (
+        select(tasks, window)
+        .where(window == bindparam("window", type_=String))
+        .order_by(due, tasks.c.id)
+        .limit(bindparam("limit"))
+    )
+    return counts, rows
+
+
+def task_board(
+    session: Session,
+    *,
+    store_id: str,
+    guide_id: str,
+    now: datetime,
+    list_id: str | None = None,
+    limit: int = 100,
+) -> TaskBoard:
+    """The guide's open tasks in the windows overdue / today / upcoming / undated, each with its count,
+    optionally only one task list's items."""
+    if not 1 <= limit <= PAGE_MAX:
+        raise InvalidInput("bad_page", limit=limit, max_limit=PAGE_MAX)
+    counts_sql, rows_sql = _board_statements(by_list=list_id is not None)
+    tomorrow = day_start(store_day(now) + timedelta(days=1))
+    params: dict[str, Any] = {
+        "now": now,
+        "now_iso": utc(now).isoformat(),
+        "tomorrow_iso": tomorrow.isoformat(),
+        "store_id": store_id,
+        "guide_id": guide_id,
+    }
+    if list_id is not None:
+        params["list_id"] = list_id
+    counts: dict[str, int] = dict.fromkeys(WINDOWS, 0)
+    counts.update({w: int(n) for w, n in session.execute(counts_sql, params)})
+    shown = {
+        w: tuple(
+            _view(row, now) for row in session.execute(rows_sql, {**params, "window": w, "limit": limit})
+        )
+        if counts[w]
+        else ()
+        for w in WINDOWS
+    }
+    return TaskBoard(shown["overdue"], shown["today"], shown["upcoming"], shown["undated"], counts, list_id)
+
+
+@dataclass(frozen=True)
+class TaskListProgress:
+    """An HQ or store task list with how far the store has got (effective state: completions made here
+    count at once)."""
+
+    id: str
+    title: str
+    source: str  # hq | store
+    due_at: datetime | None
+    total: int  # items of this store, cancelled ones left out
+    done: int  # done or skipped
+    open: int
+    overdue: int
+
+
+@lru_cache(maxsize=1)
+def _progress_statement() -> Any:
+    tasks = _tasks_query(
+        by_task=False, by_store=True, by_guide=False, state="all", overdue_only=False
+    ).subquery()
+    is_open = tasks.c.state == "open"
+    past_due = and_(
+        is_open, func.julianday(tasks.c.due_at) < func.julianday(bindparam("now_iso", type_=String))
+    )
+    return (
+        select(
+            TaskList.id,
+            TaskList.title,
+            TaskList.source,
+            TaskList.due_at,
+            func.count().filter(tasks.c.state != "cancelled"),
+            func.count().filter(tasks.c.state.in_(CLOSED_STATES)),
+            func.count().filter(is_open),
+            func.count().filter(past_due),
+        )
+        .join(tasks, tasks.c.list_id == TaskList.id)
+        .group_by(TaskList.id)
+        .order_by(TaskList.due_at.is_(None), TaskList.due_at, TaskList.created_at, TaskList.id)
+    )
+
+
+def task_lists(session: Session, *, store_id: str, now: datetime) -> tuple[TaskListProgress, ...]:
+    """The task lists with items for this store, soonest due first, with their progress."""
+    params = {"now": now, "now_iso": utc(now).isoformat(), "store_id": store_id}
+    return tuple(TaskListProgress(*row) for row in session.execute(_progress_statement(), params))
 
 
 # ---------------------------------------------------------------- contact budget

@@ -195,6 +195,7 @@ def test_overdue_tasks_per_guide(ws, store):
             guide_id="g-li",
             now=T0,
             member_id="m-6",
+            lookup_key="t-completed-here",  # as complete_task writes it
         )
     totals = {t.guide_id: t.tasks_overdue for t in report(ws).totals}
     assert totals == {"g-mgr": 0, "g-li": 2, "g-zhang": 1}

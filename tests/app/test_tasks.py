@@ -532,3 +532,43 @@ def test_a_follow_up_pulled_back_from_hq_is_listed_once(ws, store):
     assert [(v.pending, v.state) for v in views] == [(False, "open")]
     with ws.db.read() as s:
         assert overdue_count(s, guide_id="g-li", now=T0 + 2 * DAY) == 2  # i-late and this one, once
+
+
+def test_the_guides_badge_and_the_managers_stats_count_the_same_overdue_tasks(ws, store):
+    """One definition of "overdue": after a manager reassigns an overdue item offline and a guide adds a
+    follow-up already past due, the badge and the stats agree. Fails on the stats' own count before it
+    used the badge's definition (badge {A002: 1, A003: 1}, stats {A002: 1, A003: 0})."""
+    from app.services.stats import guide_day_stats
+
+    with ws.db.transaction() as s:
+        assign_task(s, task_id="i-late", to_guide_id="g-zhang", manager=store.manager, now=T0)
+        create_task(
+            s, member_id="m-2", kind="call", due_at=T0 - DAY / 2, assigned_guide_id=None, note=None,
+            guide=store.guide, now=T0 - DAY,
+        )  # fmt: skip
+    with ws.db.read() as s:
+        badge = {g: overdue_count(s, guide_id=g, now=T0) for g in ("g-li", "g-zhang")}
+        report = guide_day_stats(s, store_id="store-a", start=(T0 - DAY).date(), end=T0.date(), now=T0)
+    stats = {t.guide_id: t.tasks_overdue for t in report.totals if t.guide_id in badge}
+    assert badge == {"g-li": 1, "g-zhang": 1}
+    assert stats == badge
+
+
+def test_the_task_board_splits_a_guides_open_tasks_by_when_they_are_due(ws, store):
+    """The guide sees overdue / due today / upcoming / undated with counts, and can keep one HQ list."""
+    from app.services.tasks import task_board, task_lists
+
+    with ws.db.transaction() as s:
+        create_task(
+            s, member_id="m-2", kind="call", due_at=T0 + timedelta(minutes=30), assigned_guide_id=None,
+            note=None, guide=store.guide, now=T0,
+        )  # fmt: skip
+    with ws.db.read() as s:
+        board = task_board(s, store_id="store-a", guide_id="g-li", now=T0)
+        only_l1 = task_board(s, store_id="store-a", guide_id="g-li", now=T0, list_id="L1")
+        lists = task_lists(s, store_id="store-a", now=T0)
+    assert board.counts == {"overdue": 1, "today": 1, "upcoming": 0, "undated": 1}
+    assert [t.id for t in board.overdue] == ["i-late"] and board.today[0].member_id == "m-2"
+    assert only_l1.counts == {"overdue": 1, "today": 0, "upcoming": 0, "undated": 1}
+    [l1] = lists
+    assert (l1.title, l1.total, l1.done, l1.open, l1.overdue) == ("唤醒沉睡会员", 4, 1, 3, 1)
