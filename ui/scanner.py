@@ -120,8 +120,8 @@ def describe_stats(stats: ScanStats | None) -> str:
     if cps == float("inf"):
         speed = QCoreApplication.translate("scanner", "all at once")
     else:
-        speed = QCoreApplication.translate("scanner", "%n characters per second", "", int(cps))
-    parts = [QCoreApplication.translate("scanner", "%n characters", "", stats.length), speed]
+        speed = QCoreApplication.translate("scanner", "%1 characters per second").replace("%1", str(int(cps)))
+    parts = [QCoreApplication.translate("scanner", "%1 characters").replace("%1", str(stats.length)), speed]
     if stats.dynamic_code and stats.whole:
         parts.append(QCoreApplication.translate("scanner", "dynamic member code arrived whole"))
     elif stats.dynamic_code:

@@ -12,7 +12,9 @@ PERSON_GAP_MS = 90  # a quick typist's keys are ≥ 80 ms apart
 SCANNER_GAP_MS = 2  # a keyboard-mode scanner at ~1 ms per USB report
 
 
-def type_burst(qtbot, widget: QWidget, text: str, *, gap_ms: int = SCANNER_GAP_MS, enter: bool = True) -> None:  # type: ignore[no-untyped-def]
+def type_burst(
+    qtbot, widget: QWidget, text: str, *, gap_ms: int = SCANNER_GAP_MS, enter: bool = True
+) -> None:  # type: ignore[no-untyped-def]
     """What a keyboard-mode scanner does: a pause (no person types within 35 ms of a scanner's first
     key), then every character `gap_ms` apart, then Enter."""
     qtbot.wait(int(MAX_GAP_MS) + 15)

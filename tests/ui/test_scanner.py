@@ -167,13 +167,22 @@ def test_recover(typed, code):
 
 
 def test_self_test_words(qapp):
-    """Settings' scanner test names the speed and whether a dynamic code arrived whole."""
-    assert "No scan yet" in describe_stats(None)
-    whole = describe_stats(ScanStats("keyboard", 149, 0.3, True, True, True))
-    assert "149 characters" in whole and "496 characters per second" in whole and "whole" in whole
-    broken = describe_stats(ScanStats("keyboard", 140, 0.3, True, True, False))
-    assert "broken" in broken
-    assert "all at once" in describe_stats(ScanStats("serial", 149, 0.0, True, True, True))
+    """Settings' scanner test names the speed and whether a dynamic code arrived whole, in zh_CN (the
+    default) and English."""
+    from ui.i18n import install_translations
+
+    whole_scan = ScanStats("keyboard", 149, 0.3, True, True, True)
+    try:
+        install_translations("en", build=False)
+        assert "No scan yet" in describe_stats(None)
+        whole = describe_stats(whole_scan)
+        assert "149 characters" in whole and "496 characters per second" in whole and "whole" in whole
+        assert "broken" in describe_stats(ScanStats("keyboard", 140, 0.3, True, True, False))
+        assert "all at once" in describe_stats(ScanStats("serial", 149, 0.0, True, True, True))
+        install_translations("zh_CN", build=False)
+        assert describe_stats(whole_scan) == "上次扫码：149 个字符，每秒 496 个字符，动态会员码完整收到"
+    finally:
+        install_translations("en", build=False)
 
 
 def test_the_filter_costs_nothing_when_disabled(qtbot, page):
