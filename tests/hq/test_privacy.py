@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from contract.wire import Mutation
 from hq.db.models import AuditEvent, Member, MemberCode, MemberTag, Note, TaskItem, Visit
 from hq.services.privacy import prune_personal
-from tests.hq.harness import Hq
+from tests.hq.harness import ADMIN_TOKEN, Hq
 
-ADMIN = {"Authorization": "Bearer admin-test-token"}
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 def _post(hq: Hq, path: str, body: Any) -> httpx.Response:
