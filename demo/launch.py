@@ -1,9 +1,11 @@
 """`python run.py app`: a local HQ with a demo chain on 127.0.0.1, this workstation enrolled with it, and
 the counter at work.
 
-Until the desktop window lands the counter scene runs in the terminal, on the same services and sync
-engine the window will call: the workstation syncs its store from HQ, a shopper shows a fresh member code
-signed by HQ, the card appears, the guide binds the shopper, and the bind syncs to HQ, which confirms it.
+With a display the desktop window opens on the login screen (the demo PINs are printed here), and its
+"演示: 出示会员码" action (F11) has the local HQ mint a fresh signed code for a member of the store and
+feeds it to the scanner. Without a display (or with `--terminal`) the counter scene runs in the terminal
+on the same services: the workstation syncs its store from HQ, a shopper shows a fresh member code signed
+by HQ, the card appears, the guide binds the shopper, and the bind syncs to HQ, which confirms it.
 
 Everything lives in `.guidedesk-data/` beside the repository (or `GUIDEDESK_DATA_DIR`): `hq/` holds the
 local HQ's SQLite database, its log and the demo's enrollment code and PINs; `counter/` is the
@@ -115,7 +117,47 @@ def _counter_scene(ws: Workstation, hq: LocalHq, guide: GuideRef) -> None:
         print("总部已确认绑定 / HQ confirmed the binding")
 
 
+class DemoHooks:
+    """What the window's demo action needs: a fresh code, signed by the local HQ, for a member of this
+    store (mostly unbound ones, so a newcomer can try F2). Called on the window's network lane."""
+
+    def __init__(self, hq: LocalHq, data_dir: Path) -> None:
+        from app.db.database import Database
+
+        self.hq = hq
+        self.db = Database(data_dir, run_migrations=False)
+        self.rng = random.Random()
+
+    def member_code(self) -> str:
+        with self.db.read() as s:
+            bound = select(Binding.member_id).where(Binding.active.is_(True))
+            unbound = s.scalars(select(Member.id).where(Member.id.not_in(bound)).limit(200)).all()
+            anyone = s.scalars(select(Member.id).limit(50)).all()
+        pool = list(unbound) if unbound and self.rng.random() < 0.75 else list(anyone or unbound)
+        if not pool:
+            raise GuideDeskError("unknown_member")
+        return self.hq.member_code(self.rng.choice(pool))
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def window_possible() -> bool:
+    """A real screen to open the window on (offscreen/minimal platforms, as in tests, do not count)."""
+    if os.environ.get("QT_QPA_PLATFORM", "") in {"offscreen", "minimal"}:
+        return False
+    try:
+        import PySide6.QtWidgets  # noqa: F401
+
+        from ui.app import has_display
+    except ImportError:
+        return False
+    return has_display()
+
+
 def main(argv: list[str] | None = None) -> int:
+    args = list(argv or [])
+    terminal = "--terminal" in args
     root = demo_root()
     members = int(os.environ.get("GUIDEDESK_DEMO_MEMBERS", DEMO_MEMBERS))
     hq = LocalHq(root / "hq")
@@ -132,10 +174,13 @@ def main(argv: list[str] | None = None) -> int:
         print("导购 / guides (工号 employee no, PIN):")
         for login in chain.logins:
             print(f"  {login.employee_no}  {login.name:<4}  {login.role:<8} PIN {login.pin}")
+        if not terminal and window_possible():
+            return _window(ws, hq)
+        if not terminal:
+            print("\n没有可用的显示器，改在终端里演示柜台流程。")
+            print("No display found: the counter scene runs in the terminal instead.")
         guide = next(g for g in _guides(ws) if not g.is_manager)
         _counter_scene(ws, hq, guide)
-        print("\n桌面窗口将随后续版本从同一命令启动。")
-        print("The desktop window will start from this same command once it lands.")
         return 0
     except GuideDeskError as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
@@ -143,6 +188,21 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         hq.stop()
         ws.close()
+
+
+def _window(ws: Workstation, hq: LocalHq) -> int:
+    """The desktop window on the demo workstation, logged out; the local HQ serves until it closes."""
+    from ui.app import run_window
+
+    data_dir = ws.data_dir
+    ws.close()  # the window opens the data dir itself
+    print("\n正在打开桌面窗口：用上面的工号和 PIN 登录，按 F11 演示出示会员码。")
+    print("Opening the window: log in with an employee no. and PIN above; F11 shows a demo member code.")
+    hooks = DemoHooks(hq, data_dir)
+    try:
+        return run_window(["--data-dir", str(data_dir)], demo=hooks)
+    finally:
+        hooks.close()
 
 
 if __name__ == "__main__":

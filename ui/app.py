@@ -117,7 +117,7 @@ def install_excepthook(log_path: Path) -> None:
             return
         try:
             from PySide6.QtCore import QCoreApplication
-            from PySide6.QtWidgets import QApplication, QMessageBox
+            from PySide6.QtWidgets import QApplication
 
             if QApplication.instance() is None:
                 raise RuntimeError("no application")
@@ -126,13 +126,20 @@ def install_excepthook(log_path: Path) -> None:
                 "Something went wrong. What you saved is safe. If it happens again, send this log file to "
                 "support:\n{path}",
             ).format(path=log_path)
-            box = QMessageBox(QMessageBox.Icon.Warning, QCoreApplication.translate("app", "GuideDesk"), text)
-            box.setDetailedText("".join(traceback.format_exception(kind, value, tb))[-4000:])
-            box.exec()
+            show_crash_message(text, "".join(traceback.format_exception(kind, value, tb))[-4000:])
         except Exception:  # never let the hook itself crash the app
             sys.__excepthook__(kind, value, tb)
 
     sys.excepthook = hook
+
+
+def show_crash_message(text: str, details: str) -> None:
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Warning, QCoreApplication.translate("app", "GuideDesk"), text)
+    box.setDetailedText(details)
+    box.exec()
 
 
 # ---------------------------------------------------------------- one instance per data dir

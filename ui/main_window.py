@@ -174,10 +174,19 @@ class MainWindow(QMainWindow):
         ctx.runner.task_failed.connect(self._on_runner_task_failed)
         self._on_session_guide_changed(ctx.session.guide)
         geometry = ctx.settings.window_geometry
-        if geometry:
-            self.restoreGeometry(geometry)
+        if not geometry or not self.restoreGeometry(geometry):
+            self._fit_screen()
 
     # ---- screens
+
+    def _fit_screen(self) -> None:
+        """First start: fill the screen (a till's screen is this window's; 1366x768 is common)."""
+        screen = QApplication.primaryScreen()
+        if screen is not None:
+            area = screen.availableGeometry()
+            self.setGeometry(area)
+        else:
+            self.resize(1280, 720)
 
     def _action(self, text: str, key: str, icon_name: str, slot: Callable[[], None]) -> QAction:
         action = QAction(icon(icon_name), f"{text} ({key})", self)

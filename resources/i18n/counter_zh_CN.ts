@@ -256,7 +256,7 @@
         </message>
         <message>
             <source>Lost to {guide} ({store}): HQ kept their earlier binding</source>
-            <translation>绑定失败：{store} 的 {guide} 先绑定，总部保留了对方的绑定</translation>
+            <translation>绑定失败：{store}的{guide}先绑定，总部保留了对方的绑定</translation>
         </message>
         <message>
             <source>Not bound yet: press F2 to bind to you</source>
@@ -272,19 +272,19 @@
         </message>
         <message>
             <source>Bound to {guide}, waiting for HQ to confirm</source>
-            <translation>已绑定给 {guide}，等待总部确认</translation>
+            <translation>已绑定给{guide}，等待总部确认</translation>
         </message>
         <message>
             <source>Bound to {guide} at this store, protected until {date}</source>
-            <translation>本店 {guide} 的专属会员，保护期至 {date}</translation>
+            <translation>本店{guide}的专属会员，保护期至 {date}</translation>
         </message>
         <message>
             <source>Bound to {guide} at this store, protection over: F2 takes over</source>
-            <translation>本店 {guide} 的专属会员，保护期已过：按 F2 可接手</translation>
+            <translation>本店{guide}的专属会员，保护期已过：按 F2 可接手</translation>
         </message>
         <message>
             <source>Bound to {guide} at {store} (another store)</source>
-            <translation>{store} {guide} 的专属会员（其他门店）</translation>
+            <translation>{store}{guide}的专属会员（其他门店）</translation>
         </message>
         <message>
             <source>No tags yet (F4 adds one)</source>

@@ -447,15 +447,15 @@
         </message>
         <message>
             <source>Bound to {guide_name} at {store_name} (another store): cannot bind here.</source>
-            <translation>已绑定 {store_name} 的 {guide_name}（其他门店），本店不能绑定。</translation>
+            <translation>已绑定{store_name}的{guide_name}（其他门店），本店不能绑定。</translation>
         </message>
         <message>
             <source>Bound to {guide_name}, protected until {protected_until}. Ask for a transfer instead.</source>
-            <translation>已绑定 {guide_name}，保护期到 {protected_until}。如需换绑请申请转移。</translation>
+            <translation>已绑定{guide_name}，保护期到 {protected_until}。如需换绑请按 F3 申请。</translation>
         </message>
         <message>
             <source>HQ refused: the member was bound to {winner_guide_name} ({winner_store_name}) first.</source>
-            <translation>总部未接受：会员已先被 {winner_store_name} 的 {winner_guide_name} 绑定。</translation>
+            <translation>总部未接受：会员已先被{winner_store_name}的{winner_guide_name}绑定。</translation>
         </message>
         <message>
             <source>HQ refused: another binding of this member came first.</source>

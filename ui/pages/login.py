@@ -47,6 +47,7 @@ class LoginScreen(QWidget):
         self.message.setWordWrap(True)
         col = QVBoxLayout(self)
         col.setContentsMargins(48, 32, 48, 32)
+        self.setMaximumWidth(760)
         col.addWidget(self.title)
         col.addWidget(self.store_label)
         col.addWidget(self.guides_box)

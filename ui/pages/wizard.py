@@ -112,6 +112,7 @@ class FirstRunWizard(QWidget):
         self.steps.addWidget(sync)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(48, 32, 48, 32)
+        self.steps.setMaximumWidth(760)
         outer.addWidget(self.steps)
         self.url_edit.setText(ctx.settings.hq_url)
         self._show_buttons(running=True)

@@ -40,6 +40,7 @@ class CounterDialog(QDialog):
         self.setWindowTitle(title)
         self.setModal(True)
         self.form = QFormLayout()
+        self.title = QLabel(title, objectName="dialogTitle")  # a till may run without window decorations
         self.error = QLabel(objectName="errorText")
         self.error.setWordWrap(True)
         self.ok = QPushButton(ok_text or self.tr("Confirm (Ctrl+Enter)"), objectName="primary")
@@ -51,6 +52,7 @@ class CounterDialog(QDialog):
         buttons.addWidget(self.cancel)
         buttons.addWidget(self.ok)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
         layout.addLayout(self.form)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
@@ -59,6 +61,11 @@ class CounterDialog(QDialog):
         for key in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(key), self, self._on_ok_clicked)
         self.setMinimumWidth(460)
+
+    def setWindowTitle(self, title: str) -> None:
+        super().setWindowTitle(title)
+        if hasattr(self, "title"):
+            self.title.setText(title)
 
     def values(self) -> dict[str, Any]:
         return {}
