@@ -12,6 +12,7 @@ and the approval is one `binding.transfer.v1`, compare-and-set on the binding it
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -396,10 +397,17 @@ def departing_bindings(session: Session, guide_id: str) -> list[tuple[str, str]]
 
 
 def transfer_departing_guide(
-    session: Session, *, from_guide_id: str, to_guide: GuideRef, manager: GuideRef, now: datetime
+    session: Session,
+    *,
+    from_guide_id: str,
+    to_guide: GuideRef,
+    manager: GuideRef,
+    now: datetime,
+    only: Collection[str] | None = None,
 ) -> BulkTransferOutcome:
     """Move every effective binding of a departing guide to a colleague: one `binding.transfer.v1`
-    (departure) and one "transfer" in the ledger per member, all in the caller's one transaction."""
+    (departure) and one "transfer" in the ledger per member, all in the caller's one transaction.
+    `only`: just these members of the guide (a hand-over split among several colleagues)."""
     if not manager.is_manager:
         raise AuthError("manager_required")
     store_guides: dict[str, bool] = {
@@ -419,6 +427,9 @@ def transfer_departing_guide(
     if not store_guides[to_guide.id]:
         raise RuleRefused("guide_inactive", guide_id=to_guide.id)
     moved = departing_bindings(session, from_guide_id)
+    if only is not None:
+        wanted = set(only)
+        moved = [(m, b) for m, b in moved if m in wanted]
     first = last = None
     for member_id, binding_id in moved:
         last = record_mutation(

@@ -49,17 +49,24 @@ def _stats(ctx: AppContext) -> QWidget:
     return StatsPage(ctx)
 
 
+def _transfers(ctx: AppContext) -> QWidget:
+    from ui.pages.transfers import TransfersPage
+
+    return TransfersPage(ctx)
+
+
 PAGES: list[PageSpec] = [
     PageSpec("counter", QT_TRANSLATE_NOOP("pages", "Counter"), _counter, icon="counter", shortcut="Ctrl+1"),
     PageSpec("sync", QT_TRANSLATE_NOOP("pages", "Outbox & conflicts"), _sync, icon="sync", shortcut="Ctrl+9"),
     PageSpec("members", QT_TRANSLATE_NOOP("pages", "Members"), _members, icon="members", shortcut="Ctrl+2"),
+    PageSpec("stats", QT_TRANSLATE_NOOP("pages", "Store stats"), _stats, True, "stats", "Ctrl+4"),
     PageSpec(
-        "stats",
-        QT_TRANSLATE_NOOP("pages", "Store stats"),
-        _stats,
-        needs_manager=True,
-        icon="stats",
-        shortcut="Ctrl+4",
+        "transfers",
+        QT_TRANSLATE_NOOP("pages", "Transfers & departures"),
+        _transfers,
+        True,
+        "transfers",
+        "Ctrl+5",
     ),
 ]
 
