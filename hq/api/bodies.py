@@ -16,7 +16,13 @@ from hq.api.responses import iso
 from hq.runtime import HqRuntime
 
 DEFAULT_LIMIT = 16 * 1024
-PATH_LIMITS = {"/v1/sync/push": MAX_PUSH_BYTES, "/v1/admin/members/import": 4 * 1024 * 1024}
+PATH_LIMITS = {
+    "/v1/sync/push": MAX_PUSH_BYTES,
+    "/v1/admin/members/import": 4 * 1024 * 1024,
+    # The console's forms: an upload, and a composer that may name every store.
+    "/console/members/import": 4 * 1024 * 1024 + 64 * 1024,
+    "/console/tasks/new": 256 * 1024,
+}
 
 Scope = dict[str, Any]
 Message = dict[str, Any]

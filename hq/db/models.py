@@ -224,6 +224,11 @@ class TaskList(Base):
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     segment: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # how the members were chosen
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # What the guide says or writes (the console's composer), synced with the list; and when HQ withdrew
+    # the list (its open items were cancelled then).
+    script: Mapped[str | None] = mapped_column(Text)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class TaskItem(Base):
@@ -471,5 +476,7 @@ Index("ix_declines_at_stats", Decline.at, Decline.store_id, Decline.guide_id)
 Index("ix_bindings_bound_stats", Binding.bound_at, Binding.store_id, Binding.guide_id)
 Index("ix_task_items_done_stats", TaskItem.completed_at, TaskItem.state, TaskItem.store_id,
       TaskItem.completed_by_guide_id)  # fmt: skip
+# The console's member search by the start of a name (hq/services/member_profile.py).
+Index("ix_members_name", Member.name)
 Index("ix_task_items_due_stats", TaskItem.state, TaskItem.due_at, TaskItem.store_id,
       TaskItem.assigned_guide_id)  # fmt: skip

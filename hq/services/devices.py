@@ -231,3 +231,35 @@ def touch_device(session: Session, *, device_id: str, app_version: str, now: dat
         )
         .values(last_seen_at=now, app_version=app_version[:32])
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    """One enrolled workstation as HQ staff see it (the console's device list)."""
+
+    id: str
+    store_id: str
+    store_code: str
+    store_name: str
+    hostname: str
+    app_version: str
+    status: str
+    enrolled_at: datetime
+    last_seen_at: datetime | None
+    revoked_at: datetime | None
+    last_mutation_id: int
+
+
+def list_devices(session: Session, *, store: str | None = None, limit: int = 2000) -> list[DeviceRow]:
+    """Active devices first, then by store code and last seen (most recent first)."""
+    query = select(Device, Store.code, Store.name).join(Store, Store.id == Device.store_id)
+    if store:
+        query = query.where(Device.store_id == find_store(session, store).id)
+    query = query.order_by((Device.status == ACTIVE).desc(), Store.code, Device.last_seen_at.desc()).limit(
+        limit
+    )
+    return [
+        DeviceRow(d.id, d.store_id, code, name, d.hostname, d.app_version, d.status, d.enrolled_at,
+                  d.last_seen_at, d.revoked_at, d.last_mutation_id)
+        for d, code, name in session.execute(query)
+    ]  # fmt: skip

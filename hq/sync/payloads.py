@@ -22,7 +22,8 @@ replica's `version`. The shapes, by change type `t` (and how `id` is formed):
   bound_at, protected_until, ended_at
 - `binding_conflict` (id: id): id, member_id, losing_guide_id, losing_store_id, winning_guide_id,
   winning_store_id, winning_guide_name, winning_store_name, created_at, resolved
-- `task_list` (id: id): id, store_id (null: published to several stores), title, source, due_at, created_at
+- `task_list` (id: id): id, store_id (null: published to several stores), title, source, due_at, created_at,
+  script (what the guide says; null when none)
 - `task_item` (id: id): id, list_id, member_id, kind, assigned_guide_id, due_at, state, outcome, note,
   completed_at, completed_by_guide_id, created_at
 - `note` (id: id): id, member_id, guide_id, body, created_at
@@ -198,7 +199,7 @@ CONFLICT = _Fields(
         "winning_guide_name", "winning_store_name", "created_at", "resolved",
     ),
 )  # fmt: skip
-TASK_LIST = _Fields(task_lists, ("id", "store_id", "title", "source", "due_at", "created_at"))
+TASK_LIST = _Fields(task_lists, ("id", "store_id", "title", "source", "due_at", "created_at", "script"))
 TASK_ITEM = _Fields(
     task_items,
     (
