@@ -53,6 +53,18 @@ _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _PERSON_MODIFIERS = (
     Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
 )
+# A scanner may send Shift (and a till's CapsLock) as keys of their own between a code's characters.
+_MODIFIER_KEYS = frozenset(
+    {
+        Qt.Key.Key_Shift,
+        Qt.Key.Key_Control,
+        Qt.Key.Key_Alt,
+        Qt.Key.Key_AltGr,
+        Qt.Key.Key_Meta,
+        Qt.Key.Key_CapsLock,
+        Qt.Key.Key_NumLock,
+    }
+)
 _CASE_PREFIXES = ("gdm1:", "gdc1:", "gdg1:")  # what CapsLock makes of GDM1: / GDC1: / GDG1:
 
 # The filters' clock (seconds). Tests replace it with a virtual one that their typing advances, so a
@@ -255,6 +267,8 @@ class KeyboardScanFilter(QObject):
         return self.burst_pause if len(times) >= ESTABLISH_KEYS else self.max_gap
 
     def _on_key_press(self, receiver: QWidget, event: QKeyEvent) -> bool:
+        if event.key() in _MODIFIER_KEYS:
+            return False  # neither ends a burst nor counts as one of its keys
         now = self._now(event)
         if self.scan_field is not None and receiver is self.scan_field and not self._held:
             return self._on_scan_field_key(event, now)

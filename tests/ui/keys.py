@@ -63,14 +63,29 @@ def pause(qtbot, ms: int) -> None:  # type: ignore[no-untyped-def]
     qtbot.wait(ms)
 
 
-def type_burst(
-    qtbot, widget: QWidget, text: str, *, gap_ms: int = SCANNER_GAP_MS, enter: bool = True
-) -> None:  # type: ignore[no-untyped-def]
+SHIFTED = set('ABCDEFGHIJKLMNOPQRSTUVWXYZ~!@#$%^&*()_+{}|:"<>?')  # need Shift on a US layout
+
+
+def type_burst(  # type: ignore[no-untyped-def]
+    qtbot,
+    widget: QWidget,
+    text: str,
+    *,
+    gap_ms: int = SCANNER_GAP_MS,
+    enter: bool = True,
+    shift_keys: bool = False,
+) -> None:
     """What a keyboard-mode scanner does: a pause (no person types within 35 ms of a scanner's first
-    key), then every character `gap_ms` apart, then Enter."""
+    key), then every character `gap_ms` apart, then Enter. With `shift_keys`, a character that needs
+    Shift comes between Shift key presses of its own, as many scanners send it."""
     pause(qtbot, int(MAX_GAP_MS) + 15)
     for ch in text:
-        _key(qtbot, widget, ch, gap_ms)
+        if shift_keys and ch in SHIFTED:
+            qtbot.keyPress(widget, Qt.Key.Key_Shift, delay=gap_ms)
+            _key(qtbot, widget, ch, gap_ms)
+            qtbot.keyRelease(widget, Qt.Key.Key_Shift, Qt.KeyboardModifier.ShiftModifier)
+        else:
+            _key(qtbot, widget, ch, gap_ms)
     if enter:
         _key(qtbot, widget, Qt.Key.Key_Return, gap_ms)
 
