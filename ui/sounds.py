@@ -5,6 +5,9 @@ pitch and rhythm so a guide facing a shopper knows which without looking. Mutabl
 The WAVs in `resources/sounds/` are tiny (16-bit mono, 22.05 kHz, ≤ 0.3 s) and written by
 `write_sounds()` (`python -m ui.sounds` rewrites them; a test checks the checked-in files match).
 
+Use: `sounds.play("ok")` (module level, the window's one `Sounds`), `sounds.set_enabled(False)`, or a
+`Sounds()` of your own; `Sounds.played(kind)` fires for each sound played (or beeped).
+
 QtMultimedia is imported on first use, not at start: on Linux it fails to import without PulseAudio's
 client library (Debian `libpulse0`), and the window must open anyway. Without it, or when a sound
 cannot load, `QApplication.beep()` stands in, with one logged notice.
@@ -143,6 +146,27 @@ class Sounds(QObject):
             effect.setVolume(self.volume)
             self._effects[kind] = effect
         return self._effects
+
+
+_default: Sounds | None = None
+
+
+def default() -> Sounds:
+    """The window's one `Sounds` (created on first use, after the QApplication)."""
+    global _default
+    if _default is None:
+        _default = Sounds(QApplication.instance())
+    return _default
+
+
+def play(kind: Kind) -> None:
+    """Play through the window's `Sounds` (the counter page's banner tones: ok, refused, error)."""
+    default().play(kind)
+
+
+def set_enabled(enabled: bool) -> None:
+    """Mute or unmute (settings' "sounds" switch)."""
+    default().enabled = enabled
 
 
 if __name__ == "__main__":  # python -m ui.sounds [DIR]: rewrite the WAVs

@@ -81,3 +81,19 @@ def test_without_qtmultimedia_a_beep_stands_in(qtbot, monkeypatch, caplog):
     finally:
         monkeypatch.undo()
         importlib.reload(ui.sounds)
+
+
+def test_the_counter_page_plays_through_the_module(qtbot):
+    """`ui.sounds.play(kind)` is what the counter page calls for its banner tones; `set_enabled(False)`
+    mutes it."""
+    from ui import sounds
+
+    with qtbot.waitSignal(sounds.default().played, timeout=1000) as got:
+        sounds.play("refused")
+    assert got.args == ["refused"]
+    sounds.set_enabled(False)
+    try:
+        with qtbot.assertNotEmitted(sounds.default().played, wait=50):
+            sounds.play("ok")
+    finally:
+        sounds.set_enabled(True)
