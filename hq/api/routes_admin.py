@@ -354,7 +354,7 @@ def get_guides(store: Ref, request: Request) -> JsonResponse:
 )
 def deactivate_guide(guide_id: Ref, request: Request) -> JsonResponse:
     with _write(runtime_of(request)) as (s, changes, now):
-        guide = set_guide_active(s, guide_id=guide_id, active=False, changes=changes)
+        guide = set_guide_active(s, guide_id=guide_id, active=False, changes=changes, now=now)
         admin.audit(s, action="guide.deactivate", now=now, subject_id=guide.id, store_id=guide.store_id)
     return ok(request, {"guide": _view(guide)})
 

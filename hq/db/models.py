@@ -83,6 +83,9 @@ class Guide(Base):
     pin_hash: Mapped[str] = mapped_column(String(200))  # scrypt, the format of contract/pins.py
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # When HQ deactivated the guide: their mutations made before it (by client time, within the clock
+    # tolerance) still apply; later ones are refused `guide_inactive`. NULL while active.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Member(Base):

@@ -75,11 +75,18 @@ def add_guide(
     return _view(row)
 
 
-def set_guide_active(session: Session, *, guide_id: str, active: bool, changes: ChangeSet) -> GuideView:
-    """A departing guide is deactivated, never deleted: history and bindings still name them."""
+def set_guide_active(
+    session: Session, *, guide_id: str, active: bool, changes: ChangeSet, now: datetime
+) -> GuideView:
+    """A departing guide is deactivated, never deleted: history and bindings still name them. The time
+    of deactivation is kept: what they did at a till before it still reaches HQ, nothing after it."""
     row = session.get(Guide, guide_id)
     if row is None:
         raise NotFound("unknown_guide", guide_id=guide_id)
+    if row.active and not active:
+        row.deactivated_at = now
+    elif active:
+        row.deactivated_at = None
     row.active = active
     session.flush()
     changes.put(store_scope(row.store_id), "guide", row.id)

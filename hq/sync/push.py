@@ -31,7 +31,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Row, Table, bindparam, insert, select, true, update
@@ -173,6 +173,7 @@ _LOCK_DEVICE = (
         _g.c.store_id.label("guide_store_id"),
         _g.c.role,
         _g.c.active,
+        _g.c.deactivated_at,
         *_POLICY.c,
     )
     .select_from(_d.outerjoin(_g, _g.c.id == bindparam("guide_id")).outerjoin(_POLICY, true()))
@@ -256,6 +257,22 @@ def _policy(device: Row[Any]) -> Policy:
     return Policy(revision=device.revision, **{name: device._mapping[name] for name in POLICY_FIELDS})
 
 
+def _made_before_deactivation(client_time: str, deactivated_at: datetime | None, policy: Policy) -> bool:
+    """A mutation of a guide HQ has since deactivated still applies if the workstation made it before the
+    deactivation (its clock, within the policy's tolerance): a till that was offline when a guide left
+    loses nothing the guide did while still employed. Without a deactivation time (guides deactivated
+    before it was kept) or a readable client time, it does not."""
+    if deactivated_at is None or not client_time:
+        return False
+    try:
+        made = datetime.fromisoformat(client_time)
+    except ValueError:
+        return False
+    if made.tzinfo is None:
+        return False
+    return made <= deactivated_at + timedelta(seconds=policy.clock_tolerance_seconds)
+
+
 def _run_handler(
     session: Any,
     runtime: HqRuntime,
@@ -275,11 +292,15 @@ def _run_handler(
         return rejected("unknown_mutation")
     if device.guide_id is None or device.guide_store_id != device.store_id:
         return rejected("unknown_guide")
+    policy = _policy(device)
+    active = bool(device.active) or _made_before_deactivation(
+        mutation.client_time, device.deactivated_at, policy
+    )
     ctx = Context(
         session=session,
         device_id=device_id,
         store_id=device.store_id,
-        guide=ActingGuide(device.guide_id, device.guide_store_id, device.role, bool(device.active)),
+        guide=ActingGuide(device.guide_id, device.guide_store_id, device.role, active),
         mutation_id=mutation.id,
         name=mutation.name,
         args=mutation.args,
@@ -287,8 +308,10 @@ def _run_handler(
         now=now,
         changes=changes,
         settings=runtime.settings,
-        policy=_policy(device),
+        policy=policy,
     )
+    if not active:  # a guide HQ deactivated before this was made (every mutation, not only binds)
+        return rejected("guide_inactive")
     try:
         result = handler(ctx)
         session.flush()  # what the handler left pending fails here, as its own failure, not later

@@ -253,7 +253,7 @@ def test_an_inactive_manager_cannot_end_a_binding(hq: Hq) -> None:
     device = hq.device(store)
     binding_id = _bind(device, member.id, guide.id)["details"]["binding_id"]
     with hq.tx() as (s, changes):
-        set_guide_active(s, guide_id=manager.id, active=False, changes=changes)
+        set_guide_active(s, guide_id=manager.id, active=False, changes=changes, now=hq.clock())
     hq.clock.advance(minutes=10)
     end = {"binding_id": binding_id, "member_id": member.id, "reason": "member_request"}
     refused = device.send(Mutation.BINDING_END, end, manager.id)

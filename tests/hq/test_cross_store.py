@@ -52,7 +52,8 @@ def test_every_mutation_naming_another_stores_objects_is_refused_and_reveals_not
     gc, member_a2 = hq.guide(c, "丙导购"), hq.member(a, "甲会员二", phone="13600000004")
     ma_gone = hq.guide(a, "甲前店长", role="manager")
     with hq.tx() as (s, changes):
-        set_guide_active(s, guide_id=ma_gone.id, active=False, changes=changes)
+        set_guide_active(s, guide_id=ma_gone.id, active=False, changes=changes, now=hq.clock())
+    hq.clock.advance(minutes=10)  # everything below is made after the manager left
     member_b = hq.member(b, "乙会员", phone="13600000002")
     with hq.tx() as (s, changes):
         tag_id = create_tag(
