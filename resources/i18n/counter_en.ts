@@ -59,6 +59,10 @@
             <translation>Demo: show a member code</translation>
         </message>
         <message>
+            <source>The serial scanner is not answering ({error}). Check the cable and settings.</source>
+            <translation>The serial scanner is not answering ({error}). Check the cable and settings.</translation>
+        </message>
+        <message>
             <source>{name}: card shown</source>
             <translation>{name}: card shown</translation>
         </message>

@@ -59,6 +59,10 @@
             <translation>演示：出示会员码</translation>
         </message>
         <message>
+            <source>The serial scanner is not answering ({error}). Check the cable and settings.</source>
+            <translation>串口扫码枪没有响应（{error}），请检查连线和设置。</translation>
+        </message>
+        <message>
             <source>{name}: card shown</source>
             <translation>{name}：已显示会员卡</translation>
         </message>

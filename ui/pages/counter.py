@@ -50,6 +50,8 @@ from app.sync.device import lookup_member_online, open_client
 from ui import messages
 from ui.context import AppContext
 from ui.resources import icon
+from ui.scanner import ScannerInput
+from ui.sounds import Sounds
 from ui.station import tag_catalog
 from ui.widgets.counter_dialogs import (
     PRIVACY_NOTICE_VERSION,
@@ -142,6 +144,13 @@ class CounterPage(QWidget):
         layout.addLayout(body, 1)
 
         self.scan_edit.returnPressed.connect(self._on_scan_edit_return_pressed)
+        # Scanner bursts typed anywhere on the page (a note field, a dialog's parent) and a serial scanner
+        # if configured: one `scanned(str)`. The filter takes the scan field's Enter itself.
+        self.scanner = ScannerInput(self, self.scan_edit)
+        self.scanner.scanned.connect(self.scan)
+        self.scanner.serial_failed.connect(self._on_scanner_serial_failed)
+        self.scanner.apply_settings(ctx.settings)
+        self.sounds = Sounds(self, enabled=ctx.settings.sounds_enabled)
         self._hide_phone.timeout.connect(self.card_view.hide_phone)
         ctx.runner.data_changed.connect(self._on_runner_data_changed)
         ctx.session.guide_changed.connect(self._on_session_guide_changed)
@@ -174,16 +183,19 @@ class CounterPage(QWidget):
             self._sound(tone)
 
     def _sound(self, tone: str) -> None:
+        self.sounds.enabled = self.ctx.settings.sounds_enabled
         try:
-            from ui import sounds  # the scanner area's module; optional until it lands
-        except ImportError:
-            return
-        play = getattr(sounds, "play", None)
-        if callable(play) and self.ctx.settings.sounds_enabled:
-            try:
-                play(tone)
-            except Exception:  # a sound must never break the counter
-                log.debug("sound failed", exc_info=True)
+            self.sounds.play(tone)  # type: ignore[arg-type]
+        except Exception:  # a sound must never break the counter
+            log.debug("sound failed", exc_info=True)
+
+    def _on_scanner_serial_failed(self, error: str) -> None:
+        self._say(
+            self.tr("The serial scanner is not answering ({error}). Check the cable and settings.").format(
+                error=error
+            ),
+            "error",
+        )
 
     def _refuse(self, error: BaseException) -> None:
         tone = "refused" if isinstance(error, GuideDeskError) else "error"
