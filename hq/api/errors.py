@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hq.api.responses import JsonResponse, stamp
 from hq.db.errors import is_transient
+from hq.logsafe import log_failure
 
 log = logging.getLogger("hq.api")
 
@@ -106,5 +107,5 @@ def install_error_handlers(app: FastAPI) -> None:
         if is_transient(exc):
             log.warning("transient database failure on %s: %s", request.url.path, type(exc).__name__)
             return error_response(request, Unavailable())
-        log.exception("unexpected failure on %s", request.url.path)
+        log_failure(log, "unexpected failure on %s", request.url.path, exc=exc)  # no values: PII
         return error_response(request, ApiError(500, "internal_error", "unexpected server error"))

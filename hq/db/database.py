@@ -36,6 +36,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from hq.logsafe import describe
+
 log = logging.getLogger("hq.db")
 
 SQLITE_PRAGMAS = (
@@ -75,7 +77,9 @@ def make_engine(url: str, *, pool_size: int = 8, inline: bool = False) -> Engine
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, pool_size=pool_size, max_overflow=overflow, pool_timeout=timeout)
+        engine = create_engine(
+            url, pool_size=pool_size, max_overflow=overflow, pool_timeout=timeout, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
@@ -89,6 +93,7 @@ def make_engine(url: str, *, pool_size: int = 8, inline: bool = False) -> Engine
         pool_timeout=timeout,
         pool_recycle=1800,
         connect_args=connect_args,
+        hide_parameters=True,  # bound values (phones, names) never in an error's text or a log
     )
 
 
@@ -154,7 +159,7 @@ class HqDatabase:
         try:
             return self._fetch(engine, lookup, params)
         except (SQLAlchemyError, engine.dialect.loaded_dbapi.Error) as exc:
-            log.warning("inline lookup failed, answering through the threadpool: %s", exc)
+            log.warning("inline lookup failed, answering through the threadpool: %s", describe(exc))
             engine.dispose()  # a broken connection is not lent again; the next call reconnects
             return None
 

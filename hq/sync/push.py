@@ -40,6 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from contract.wire import REJECTED, MutationEnvelope, MutationResult, payload_sha256
 from hq.db.errors import is_transient
 from hq.db.models import Device, Guide, MutationResultRow, PolicyRevision
+from hq.logsafe import describe
 from hq.runtime import HqRuntime
 from hq.services.policy import POLICY_FIELDS, Policy
 from hq.sync.changes import ChangeSet, record
@@ -147,7 +148,7 @@ def _retrying(mutation_id: int, attempt: Callable[[], T]) -> T:
         except Exception as exc:
             if not is_transient(exc):
                 raise
-            log.warning("transient failure applying mutation %s (try %s): %s", mutation_id, n + 1, exc)
+            log.warning("transient failure on mutation %s (try %s): %s", mutation_id, n + 1, describe(exc))
             if n + 1 < ATTEMPTS:
                 time.sleep(0.02 * 2**n + random.random() * 0.02)  # jitter, not security
     raise TransientFailure(mutation_id)
@@ -322,5 +323,5 @@ def _run_handler(
         if is_transient(exc):
             raise
         # A race the handler did not foresee: acknowledge it as rejected rather than block the queue.
-        log.warning("integrity error in %s for device %s: %s", mutation.name, device_id, exc.orig)
+        log.warning("integrity error in %s for device %s: %s", mutation.name, device_id, describe(exc))
         raise _Undone(rejected("conflict")) from exc
