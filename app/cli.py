@@ -9,6 +9,7 @@
     guidedesk [--data-dir DIR] enroll --hq URL --code CODE [--ca FILE] [--insecure]
     guidedesk [--data-dir DIR] sync [--watch] [--json]
     guidedesk [--data-dir DIR] conflicts [--json]
+    guidedesk [--data-dir DIR] purge [--json]                     (drop what is older than the retention)
 
 Every failure prints `error: <code>` with its details on stderr and exits non-zero (2 for bad usage or
 input, 1 for a refusal), so scripts can switch on the code. Manager commands ask for the manager's PIN.
@@ -162,6 +163,21 @@ def cmd_stats(ws: Workstation, args: argparse.Namespace) -> int:
             s, report=report, path=Path(args.out), fmt=args.format, headers=None, guide=manager, now=now
         )
     print(f"wrote {result.rows} row(s) to {result.path}")
+    return 0
+
+
+def cmd_purge(ws: Workstation, args: argparse.Namespace) -> int:
+    from app.services.privacy import run_retention
+
+    purged = run_retention(ws.db, now=ws.clock.now())
+    if args.json:
+        _print_json(purged)
+        return 0
+    print(
+        f"purged {purged.visits} visit(s), {purged.audit_events} audit row(s), {purged.notes} note(s), "
+        f"{purged.transfer_requests} transfer request(s); {purged.outbox} outbox row(s) kept as ids only; "
+        f"older than {purged.cutoff.date().isoformat()}"
+    )
     return 0
 
 
@@ -326,6 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("conflicts", help="binding conflicts HQ decided against or for this store")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_conflicts)
+
+    p = sub.add_parser("purge", help="delete local visits, audit rows and notes older than the retention")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_purge)
     return parser
 
 

@@ -10,7 +10,7 @@ SQL per card at a million members), hence the Core statements built once at impo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,6 +37,7 @@ from app.services.common import GuideRef
 from app.services.effective import overlay_tags, pending_enrollment
 from app.services.outbox import PENDING_STATES
 from app.services.policy import policy_of
+from app.services.privacy import sync_freshness
 from contract.wire import Mutation
 
 BIND_MUTATIONS = (Mutation.BINDING_CREATE, Mutation.BINDING_TRANSFER)
@@ -111,6 +112,9 @@ class MemberCard:
     # PIPL: the member withdrew consent to outreach (HQ says so, or it was recorded at this counter and
     # is waiting for HQ): no follow-ups, contact budget zero; the card says so.
     consent_withdrawn: bool = False
+    # PIPL: this workstation has not synced for longer than the policy's stale_days. The card keeps the
+    # name and the binding (the counter's work needs them); everything else is masked until a sync.
+    restricted: bool = False
 
 
 @dataclass(frozen=True)
@@ -446,7 +450,7 @@ def _sleeping(
     return "stage", {}
 
 
-def member_card(session: Session, *, member_id: str, viewer: GuideRef, now: datetime) -> MemberCard:
+def _member_card(session: Session, *, member_id: str, viewer: GuideRef, now: datetime) -> MemberCard:
     """The card of one member as this guide should see it now; `MemberNotFound` if not on this
     workstation (neither in the replica nor enrolled here)."""
     conn = session.connection()
@@ -511,3 +515,17 @@ def member_card(session: Session, *, member_id: str, viewer: GuideRef, now: date
         last_visit_at=max(seen, default=None),
         **common,
     )
+
+
+def member_card(session: Session, *, member_id: str, viewer: GuideRef, now: datetime) -> MemberCard:
+    """The card of one member as this guide should see it now; `MemberNotFound` if not on this
+    workstation (neither in the replica nor enrolled here). On a stale workstation (no sync for longer than
+    the policy's stale_days) only the name and the binding show (app/services/privacy.py)."""
+    card = _member_card(session, member_id=member_id, viewer=viewer, now=now)
+    if not sync_freshness(session, now=now).stale:
+        return card
+    return replace(
+        card, card_no="", phone_masked="", level="", stage="", stage_reason=("restricted", {}),
+        sleeping=False, is_paid=False, online=False, tags=(), last_visit_at=None, open_tasks=(),
+        recent_notes=(), restricted=True,
+    )  # fmt: skip

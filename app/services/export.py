@@ -26,6 +26,7 @@ from app.changes import Changes
 from app.errors import InvalidInput
 from app.services.common import GuideRef
 from app.services.outbox import append_audit
+from app.services.privacy import require_fresh
 from app.services.stats import StatsReport
 from contract.sheets import formula_safe
 
@@ -175,6 +176,7 @@ def export_stats(
     writer = _WRITERS.get(fmt)
     if writer is None:
         raise InvalidInput("bad_format", fmt=fmt, allowed=FORMATS)
+    require_fresh(session, now=now)  # RuleRefused("workstation_stale"): no export from a stale workstation
     path = Path(path)
     if not path.parent.is_dir() or path.is_dir():
         raise InvalidInput("bad_path", path=str(path))

@@ -32,6 +32,7 @@ from app.errors import AuthError, InvalidInput, MemberNotFound, RuleRefused
 from app.security.crypto import PhoneCipher
 from app.services.common import GuideRef
 from app.services.outbox import append_audit, pending_for_member, record_mutation, wire_args
+from app.services.privacy import require_fresh
 from contract.pins import verify_pin
 from contract.wire import Mutation
 
@@ -197,9 +198,11 @@ def reveal_phone(
 
     PIPL: every reveal writes a local audit row (`pii.reveal_phone`) and an `audit.append.v1` mutation
     so HQ's audit log has it too. Never logs the number itself. MemberNotFound("member_not_local") for
-    a member neither in the replica nor enrolled here; RuleRefused("no_phone") for a member without one.
+    a member neither in the replica nor enrolled here; RuleRefused("no_phone") for a member without one;
+    RuleRefused("workstation_stale") when this workstation has not synced for the policy's stale_days.
     Flushes; the caller commits.
     """
+    require_fresh(session, now=now)  # PIPL: a workstation out of touch with HQ reveals nothing
     row = session.execute(select(Member.phone_enc).where(Member.id == member_id)).first()
     if row is None:
         phone = _pending_phone(session, member_id, cipher)

@@ -7,6 +7,19 @@ reads zero and no follow-up can be created for the member (`consent_withdrawn`);
 open task items and leaves it out of every task list it publishes. Error codes: `member_not_local`,
 `consent_already_withdrawn`.
 
+**Retention** (`purge_expired`, or `run_retention` for the window's idle timer and `guidedesk purge`):
+local visits, audit rows, notes and decided transfer requests older than the policy's `retention_days`
+(400 by default) are deleted; settled outbox rows that old keep only their ids; counted activity keeps
+its numbers without the member.
+
+**A stale workstation** (`sync_freshness`, `require_fresh`): one that has not synced with HQ for more
+than the policy's `stale_days` (45) shows members by name only (and who they are bound to), and refuses
+phone reveals and exports with `workstation_stale`; the next successful sync lifts it.
+
+**A revoked device** (`forget_personal`, called by the sync engine with the replica wipe) keeps nothing
+personal: visits and transfer requests are deleted, outbox rows keep only their ids, audit rows lose their
+details, activity loses its members.
+
 **Erasure.** HQ sends an `erasure` change (id: the member id) to every store that may hold the member;
 the pull applier calls `purge_erased_members` in the page's transaction. It deletes the member and, by
 cascade, its codes, tags, bindings, task items and notes from the replica; deletes the local visits,
@@ -23,27 +36,33 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from app.changes import NOTHING, Changes, of_mutation
+from app.db.database import Database
 from app.db.models import (
     Activity,
     AuditEvent,
     BindingConflict,
     Member,
+    Note,
     Outbox,
+    SyncState,
     TransferRequest,
+    UsedNonce,
     Visit,
 )
 from app.errors import MemberNotFound, RuleRefused
 from app.services.common import GuideRef
 from app.services.effective import member_known
 from app.services.ledger import void_activity_of
-from app.services.outbox import record_mutation
+from app.services.outbox import PENDING_STATES, record_mutation
+from app.services.policy import policy_of
 from contract.wire import Mutation, payload_sha256
 
 ERASURE = "erasure"  # the pull change type (hq/sync/payloads.py)
@@ -168,3 +187,120 @@ def withdraw_consent(
     )
     changes = of_mutation(Mutation.MEMBER_CONSENT_WITHDRAW, members=[member_id])
     return ConsentWithdrawal(member_id, outbox_id, changes)
+
+
+# ---------------------------------------------------------------- retention
+
+
+@dataclass(frozen=True)
+class RetentionPurge:
+    cutoff: datetime
+    visits: int
+    audit_events: int
+    notes: int
+    outbox: int  # settled mutations whose values were dropped
+    transfer_requests: int
+
+    @property
+    def total(self) -> int:
+        return self.visits + self.audit_events + self.notes + self.outbox + self.transfer_requests
+
+
+def _count(result: object) -> int:
+    return int(result.rowcount) if isinstance(result, CursorResult) and result.rowcount else 0
+
+
+def purge_expired(session: Session, *, now: datetime) -> RetentionPurge:
+    """Delete what this counter keeps past the policy's retention (see the module doc). In the caller's
+    transaction; never touches a mutation HQ has not settled, nor its audit row."""
+    cutoff = now - timedelta(days=policy_of(session).retention_days)
+    unsettled = select(Outbox.id).where(Outbox.state.in_(PENDING_STATES))
+    visits = _count(session.execute(delete(Visit).where(Visit.at < cutoff)))
+    audits = _count(
+        session.execute(
+            delete(AuditEvent).where(
+                AuditEvent.at < cutoff,
+                (AuditEvent.outbox_id.is_(None)) | AuditEvent.outbox_id.not_in(unsettled),
+            )
+        )
+    )
+    notes = _count(session.execute(delete(Note).where(Note.created_at < cutoff)))
+    # Settled mutations stay as rows (the engine resends acknowledged ones to an HQ restored from a
+    # backup, and ids must stay contiguous), but lose their values.
+    old = session.scalars(
+        select(Outbox).where(Outbox.created_at < cutoff, Outbox.state.in_(("acked", "rejected")))
+    ).all()
+    outbox = 0
+    for row in old:
+        if not (row.args or {}).get("redacted"):
+            row.args = _kept_ids(row.args or {}) | {"redacted": "retention"}
+            row.lookup_key = None
+            outbox += 1
+    requests = _count(
+        session.execute(
+            delete(TransferRequest).where(
+                TransferRequest.created_at < cutoff, TransferRequest.state != "open"
+            )
+        )
+    )
+    session.execute(update(Activity).where(Activity.at < cutoff).values(member_id=None))
+    session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))
+    return RetentionPurge(cutoff, visits, audits, notes, outbox, requests)
+
+
+def run_retention(db: Database, *, now: datetime) -> RetentionPurge:
+    """The idle-time purge: one transaction, then a WAL checkpoint when anything went (with secure_delete
+    the purged bytes leave the file). Qt-free: the window's idle timer runs it on the DB lane."""
+    with db.transaction() as session:
+        purged = purge_expired(session, now=now)
+    if purged.total:
+        db.checkpoint()
+    return purged
+
+
+# ---------------------------------------------------------------- stale workstation
+
+
+@dataclass(frozen=True)
+class Freshness:
+    last_sync_at: datetime | None
+    limit_days: int
+    days_since: int | None
+    stale: bool  # restricted: names only, no phone reveal, no export
+
+
+def sync_freshness(session: Session, *, now: datetime) -> Freshness:
+    """How long since this enrolled workstation last synced with HQ, against the policy's stale_days. A
+    workstation that never synced holds no members from HQ and is not restricted."""
+    limit = policy_of(session).stale_days
+    state = session.get(SyncState, 1)
+    last = state.last_sync_at if state is not None and state.device_id else None
+    if last is None:
+        return Freshness(None, limit, None, False)
+    since = now - last
+    return Freshness(last, limit, since.days, since > timedelta(days=limit))
+
+
+def require_fresh(session: Session, *, now: datetime) -> None:
+    """RuleRefused("workstation_stale", days_since, limit_days) on a stale workstation."""
+    fresh = sync_freshness(session, now=now)
+    if fresh.stale:
+        raise RuleRefused("workstation_stale", days_since=fresh.days_since, limit_days=fresh.limit_days)
+
+
+# ---------------------------------------------------------------- revoked device
+
+
+def forget_personal(session: Session) -> None:
+    """What a revoked (or wiped) device does besides wiping its replica: keep no personal data in local
+    intent. Outbox rows keep their ids and states (a revoked device never pushes again); nothing else
+    about a member is left."""
+    session.execute(delete(Visit))
+    session.execute(delete(TransferRequest))
+    session.execute(update(Activity).values(member_id=None))
+    session.execute(update(AuditEvent).values(details={}, subject_id=None))
+    for row in session.scalars(select(Outbox)):
+        row.args = _kept_ids(row.args or {}) | {"redacted": "device_wiped"}
+        row.lookup_key = None
+        row.member_id = None
+    session.flush()

@@ -17,7 +17,7 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -28,7 +28,7 @@ from app.db.models import Outbox, SyncState
 from app.errors import GuideDeskError
 from app.services.ledger import void_activity_of
 from app.services.outbox import PENDING_STATES, OutboxEntry, list_outbox, wire_args
-from app.services.privacy import redact_settled
+from app.services.privacy import forget_personal, redact_settled
 from app.sync.applier import apply_changes, wipe_replica
 from app.sync.client import HqClient, SyncError
 from app.sync.lock import SyncLock, SyncLockBusy
@@ -50,6 +50,7 @@ from contract.wire import (
 )
 
 CLOCK_WARNING_MS = 5 * 60 * 1000
+IDLE_STAMP = timedelta(hours=1)  # how often an idle run records that the workstation is in touch
 _SYNC_STATE = Changes.of("sync_state")  # cursor and last sync time move with every page
 
 
@@ -181,11 +182,25 @@ class SyncEngine:
         self._check_cancel()
         try:
             self._pull(state, report, reset=action == ACTION_RESET)
+            self._mark_synced(state, report)
         finally:
             if report.erased:
                 # secure_delete zeroed the purged rows in the pages written; the checkpoint moves those
                 # pages into the file and truncates the WAL, whose older frames still held the bytes.
                 self.ws.db.checkpoint()
+
+    def _mark_synced(self, state: SyncState, report: SyncReport) -> None:
+        """A run that got to the end is a successful sync: it lifts a stale workstation's restriction
+        (app/services/privacy.py). A page written already stamped it; an idle run stamps it at most once
+        an hour, so the idle cycle still writes nothing in the normal case."""
+        now = self.ws.clock.now()
+        if report.pages or (state.last_sync_at is not None and now - state.last_sync_at < IDLE_STAMP):
+            return
+        with self.ws.db.transaction() as s:
+            row = s.get(SyncState, 1)
+            assert row is not None
+            row.last_sync_at = now
+        report.local_writes += 1
 
     def _hello(self, state: SyncState, report: SyncReport) -> str:
         sent = self.ws.clock.now()
@@ -215,9 +230,11 @@ class SyncEngine:
         if action == ACTION_REVOKED:
             with self.ws.db.transaction() as s:
                 wipe_replica(s)
+                forget_personal(s)  # PIPL: a revoked device keeps nothing personal, local intent included
                 row = s.get(SyncState, 1)
                 assert row is not None
                 row.cursor = None
+            self.ws.db.checkpoint()
             report.local_writes += 1
             report.changes |= EVERYTHING
             return action

@@ -4,14 +4,21 @@ outbox rows stayed)."""
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
-from app.db.models import Activity, AuditEvent, Member, MemberTag, Note, Outbox, Visit
+from app.cli import main
+from app.db.models import Activity, AuditEvent, Member, MemberTag, Note, Outbox, SyncState, Visit
 from app.errors import RuleRefused
 from app.services.cards import member_card
+from app.services.export import export_stats
+from app.services.guides import reveal_phone
 from app.services.members import add_note, record_visit
 from app.services.privacy import withdraw_consent
+from app.services.stats import guide_day_stats
 from app.services.tasks import contact_budget, create_task
 from app.sync.applier import apply_changes
 from app.workstation import Workstation
@@ -83,3 +90,81 @@ def test_consent_withdrawn_at_the_counter_shows_on_the_card_zeroes_the_budget_an
     with ws.db.transaction() as s, pytest.raises(RuleRefused) as again:
         withdraw_consent(s, member_id=member_id, guide=seeded.guide, now=now)
     assert again.value.code == "consent_already_withdrawn"
+
+
+def test_retention_purges_what_is_older_than_the_policy_and_keeps_the_rest(ws: Workstation, capsys) -> None:
+    """`guidedesk purge` (what the window's idle timer runs): visits, audit rows and notes older than the
+    policy's retention_days (400) go, newer ones stay, an old settled mutation keeps only its ids, a
+    pending one is untouched. Failed before the change: no purge existed, everything stayed."""
+    seeded = seed(ws)
+    member_id = seeded.members["mine"]
+    now = ws.clock.now()
+    old = now - timedelta(days=401)
+    with ws.db.transaction() as s:
+        for at, tag in ((old, "old"), (now, "new")):
+            s.add(
+                Visit(id=f"v-{tag}", member_id=member_id, guide_id=seeded.guide.id, at=at, day="2025-10-14")
+            )
+            s.add(
+                Note(
+                    id=f"n-{tag}",
+                    member_id=member_id,
+                    guide_id=seeded.guide.id,
+                    body=f"备注{tag}",
+                    created_at=at,
+                )
+            )
+            s.add(
+                AuditEvent(at=at, guide_id=seeded.guide.id, action="pii.reveal_phone", subject_id=member_id)
+            )
+        settled = add_note(s, member_id=member_id, body="去年的备注", guide=seeded.guide, now=old)
+        waiting = add_note(s, member_id=member_id, body="还没同步", guide=seeded.guide, now=old)
+        s.get(Outbox, settled.outbox_id).state = "acked"
+    assert main(["--data-dir", str(ws.data_dir), "purge", "--json"]) == 0
+    purged = json.loads(capsys.readouterr().out)
+    assert (purged["visits"], purged["notes"], purged["outbox"]) == (1, 1, 1)
+    with ws.db.read() as s:
+        assert {v.id for v in s.scalars(select(Visit))} == {"v-new"}
+        assert {n.id for n in s.scalars(select(Note))} == {"n-new"}
+        assert "去年的备注" not in str(s.get(Outbox, settled.outbox_id).args)
+        assert s.get(Outbox, waiting.outbox_id).args["body"] == "还没同步"
+        old_audit = (
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.at < old + timedelta(days=1))
+        )
+        assert s.scalar(old_audit.where(AuditEvent.outbox_id.is_(None))) == 0
+        assert s.scalar(old_audit.where(AuditEvent.outbox_id == waiting.outbox_id)) == 1
+
+
+def test_a_stale_workstation_shows_names_only_and_refuses_reveal_and_export(
+    ws: Workstation, tmp_path
+) -> None:
+    """No sync for more than the policy's stale_days (45): the card keeps the name (and binding) and masks
+    the rest; a phone reveal and a stats export are refused with workstation_stale; a sync lifts it.
+    Failed before the change: the card showed everything and both went through."""
+    seeded = seed(ws)
+    member_id, manager = seeded.members["mine"], seeded.manager
+    now = ws.clock.now()
+    with ws.db.transaction() as s:
+        s.add(
+            SyncState(id=1, device_id="d-1", store_id=seeded.store_id, last_sync_at=now - timedelta(days=46))
+        )
+    with ws.db.transaction() as s:
+        card = member_card(s, member_id=member_id, viewer=seeded.guide, now=now)
+        assert card.restricted and card.name == "赵敏"
+        assert (card.phone_masked, card.card_no, card.tags) == ("", "", ())
+        with pytest.raises(RuleRefused) as reveal:
+            reveal_phone(s, member_id=member_id, guide=seeded.guide, now=now, cipher=ws.cipher)
+        assert reveal.value.code == "workstation_stale"
+        report = guide_day_stats(s, store_id=manager.store_id, start=now.date(), end=now.date(), now=now)
+        with pytest.raises(RuleRefused) as export:
+            export_stats(
+                s, report=report, path=tmp_path / "s.csv", fmt="csv", headers=None, guide=manager, now=now
+            )
+        assert export.value.code == "workstation_stale"
+    with ws.db.transaction() as s:  # what a successful sync records
+        s.get(SyncState, 1).last_sync_at = now
+    with ws.db.transaction() as s:
+        card = member_card(s, member_id=member_id, viewer=seeded.guide, now=now)
+        assert not card.restricted and card.phone_masked == "139****2222"
+        revealed = reveal_phone(s, member_id=member_id, guide=seeded.guide, now=now, cipher=ws.cipher)
+        assert revealed.phone == "13900002222"

@@ -8,19 +8,23 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from app.db.models import Member, Outbox
+from app.db.models import Member, Outbox, SyncState, Visit
 from app.services.binding import bind_member
-from app.services.members import Consent, add_note, enroll_member, record_decline
+from app.services.cards import member_card
+from app.services.members import Consent, add_note, enroll_member, record_decline, record_visit
 from app.sync.client import SyncError
 from app.sync.device import lookup_member_online, open_client
+from app.sync.engine import SyncEngine
 from app.workstation import Workstation
 from hq.db.models import AuditEvent as HqAudit
 from hq.db.models import Member as HqMember
+from hq.services.devices import revoke_device
 from tests.e2e.conftest import ROOT, HqProcess, guide_ref, sync, workstation
 
 NAME = "欧阳晓岚"
@@ -130,3 +134,56 @@ def test_an_erased_member_leaves_every_counter_disk_and_a_stale_enrollment_is_re
     assert refused_lookup.value.code == "member_erased"
     for ws in (till_a, till_b, till_c):
         ws.close()
+
+
+def test_a_stale_counter_is_restricted_until_a_sync_even_one_with_nothing_new(
+    tmp_path: Path, hq_server: HqProcess
+) -> None:
+    """46 days without HQ: the card shows the name only; the next sync, though it pulls nothing, lifts
+    the restriction. Failed before the change: no restriction; and an idle sync never recorded itself."""
+    member = hq_server.admin.member(hq_server.stores["A"], "沈佳怡", phone="13812340000")
+    till = workstation(tmp_path, "till-a", hq_server, "A")
+    sync(till)
+    guide = guide_ref(hq_server, "A")
+    with till.db.transaction() as s:
+        s.get(SyncState, 1).last_sync_at = till.clock.now() - timedelta(days=46)
+    with till.db.read() as s:
+        card = member_card(s, member_id=member.id, viewer=guide, now=till.clock.now())
+    assert card.restricted and card.name == "沈佳怡" and card.phone_masked == ""
+    report = sync(till)
+    assert report.pulled == 0
+    with till.db.read() as s:
+        card = member_card(s, member_id=member.id, viewer=guide, now=till.clock.now())
+    assert not card.restricted and card.phone_masked == "138****0000"
+    assert sync(till).local_writes == 0, "an idle sync right after stays off the disk"
+    till.close()
+
+
+def test_a_revoked_counter_keeps_nothing_personal(tmp_path: Path, hq_server: HqProcess) -> None:
+    """Revoked at HQ: at its next sync the counter wipes the replica and strips its local records (visits
+    gone, outbox rows as ids, audit rows without details); the name is nowhere in the file. Failed before
+    the change: the replica went, but the outbox and audit rows kept the note and the visit stayed."""
+    member = hq_server.admin.member(hq_server.stores["A"], "欧阳晓岚", phone="13912345678")
+    till = workstation(tmp_path, "till-a", hq_server, "A")
+    sync(till)
+    guide = guide_ref(hq_server, "A")
+    with till.db.transaction() as s:
+        record_visit(s, member_id=member.id, guide=guide, source="scan", now=till.clock.now())
+        add_note(s, member_id=member.id, body=NOTE, guide=guide, now=till.clock.now())
+    with till.db.read() as s:
+        device_id = s.get(SyncState, 1).device_id
+    with hq_server.admin.runtime.db.write() as s:
+        revoke_device(s, device_id=device_id, now=hq_server.admin.clock(), by="test")
+    client = open_client(till)
+    try:
+        report = SyncEngine(till, client).run()
+    finally:
+        client.close()
+    assert report.action == "device_revoked"
+    with till.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Member)) == 0
+        assert s.scalar(select(func.count()).select_from(Visit)) == 0
+        assert all(NOTE not in str(r.args) for r in s.scalars(select(Outbox)))
+    raw = _raw(till)
+    assert NOTE.encode() not in raw and b"\xe6\xac\xa7\xe9\x98\xb3\xe6\x99\x93\xe5\xb2\x9a" not in raw
+    till.close()
