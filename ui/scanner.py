@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from app.qr import CodeFormatError, is_member_code, parse_member_code
@@ -50,9 +50,13 @@ MIN_SCAN_LENGTH = 4  # the shortest card number
 HOLD_LIMIT_S = 1.0  # whatever CLOCK says, a held key is delivered after this long without a next key
 MAX_SCAN_LENGTH = 4096  # beyond any code: a stuck key or a flood is not a scan
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-_PERSON_MODIFIERS = (
+_PERSON_MASK = (
     Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
-)
+).value  # a key with these is a person's (a shortcut), never a scanner's
+_KEY_PRESS = QEvent.Type.KeyPress
+_SHORTCUT_OVERRIDE = QEvent.Type.ShortcutOverride
+_MOUSE_PRESS = QEvent.Type.MouseButtonPress
+_FOCUS_OUT = QEvent.Type.FocusOut
 # A scanner may send Shift (and a till's CapsLock) as keys of their own between a code's characters.
 _MODIFIER_KEYS = frozenset(
     {
@@ -74,6 +78,17 @@ CLOCK: Callable[[], float] = time.perf_counter
 
 def _clock() -> float:
     return CLOCK()
+
+
+def _holdable(text: str, mods: int, event: QKeyEvent) -> bool:
+    """A key a scanner could have sent: one printable character, no Ctrl/Alt/Meta, not auto-repeat."""
+    return (
+        len(text) == 1
+        and text != " "  # a space is never in a code, and may be the bind key
+        and text.isprintable()
+        and not mods & _PERSON_MASK
+        and not event.isAutoRepeat()
+    )
 
 
 # ---------------------------------------------------------------- text recovery
@@ -164,7 +179,7 @@ def describe_stats(stats: ScanStats | None) -> str:
 class _HeldKey:
     receiver: QWidget
     key: int
-    modifiers: Qt.KeyboardModifier
+    modifiers: int
     text: str
     at: float  # when typed (the window system's time when it gives one)
     arrived: float  # when it reached the filter (CLOCK): what the timer compares with
@@ -193,7 +208,7 @@ class KeyboardScanFilter(QObject):
         super().__init__(scope)
         self.scope = scope
         self.scan_field = scan_field
-        self.enabled = True
+        self._enabled = True
         self.max_gap = max_gap_ms / 1000
         self.burst_pause = max(burst_pause_ms, max_gap_ms) / 1000
         self.min_length = min_length
@@ -211,6 +226,17 @@ class KeyboardScanFilter(QObject):
         assert app is not None, "create the QApplication first"
         app.installEventFilter(self)
 
+    @property
+    def enabled(self) -> bool:
+        """False leaves every key alone (a dialog over the page, the page hidden); keys held are delivered."""
+        return self._enabled
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        if not value:
+            self.flush()
+        self._enabled = value
+
     def remove(self) -> None:
         """Stop filtering (keys held back are delivered first)."""
         self.flush()
@@ -221,40 +247,36 @@ class KeyboardScanFilter(QObject):
     # ------------------------------------------------------------ the filter
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if self._replaying:
+        # Every event of the application passes here: the common case (not a key) costs one isinstance.
+        # (PySide's enum conversions — event.type(), modifiers() — cost microseconds each: called once,
+        # and only for key events.)
+        if not isinstance(event, QKeyEvent):
+            if (
+                self._held
+                and isinstance(event, (QMouseEvent, QFocusEvent))
+                and event.type() in (_MOUSE_PRESS, _FOCUS_OUT)
+            ):
+                self.flush()  # a click or a focus change ends any burst: what was held was typed
+            return False
+        if self._replaying or not self._enabled:
             return False
         kind = event.type()
-        if kind == QEvent.Type.KeyPress:
+        if kind == _KEY_PRESS:
             if not isinstance(obj, QWidget) or not self._in_scope(obj):
                 return False
-            return self._on_key_press(obj, event)  # type: ignore[arg-type]
-        if kind == QEvent.Type.ShortcutOverride and self._held:
+            return self._on_key_press(obj, event)
+        if kind == _SHORTCUT_OVERRIDE and self._held:
             # Mid-burst, a key must not fire a shortcut: claim it so it comes as a KeyPress to the filter.
-            if isinstance(obj, QWidget) and self._in_scope(obj) and self._holdable(event):  # type: ignore[arg-type]
+            text, mods = event.text(), event.modifiers().value
+            if isinstance(obj, QWidget) and self._in_scope(obj) and _holdable(text, mods, event):
                 event.accept()
                 return True
-            return False
-        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.FocusOut) and self._held:
-            self.flush()  # a click or a focus change ends any burst: what was held was typed
         return False
 
     def _in_scope(self, widget: QWidget) -> bool:
+        scope = self.scope
         return (
-            self.enabled
-            and shiboken6.isValid(self.scope)
-            and self.scope.isVisible()
-            and (widget is self.scope or self.scope.isAncestorOf(widget))
-        )
-
-    @staticmethod
-    def _holdable(event: QKeyEvent) -> bool:
-        text = event.text()
-        return (
-            len(text) == 1
-            and text.isprintable()
-            and text != " "  # a space is never in a code, and may be the bind key
-            and not (event.modifiers() & _PERSON_MODIFIERS)
-            and not event.isAutoRepeat()
+            shiboken6.isValid(scope) and scope.isVisible() and (widget is scope or scope.isAncestorOf(widget))
         )
 
     def _now(self, event: QKeyEvent) -> float:
@@ -262,32 +284,32 @@ class KeyboardScanFilter(QObject):
         stamp = event.timestamp()
         return stamp / 1000 if stamp else _clock()
 
-    def _allowed_gap(self, times: list[float]) -> float:
+    def _allowed_gap(self, count: int) -> float:
         """How long the next key may take to still belong: short until the run is an established burst."""
-        return self.burst_pause if len(times) >= ESTABLISH_KEYS else self.max_gap
+        return self.burst_pause if count >= ESTABLISH_KEYS else self.max_gap
 
     def _on_key_press(self, receiver: QWidget, event: QKeyEvent) -> bool:
-        if event.key() in _MODIFIER_KEYS:
+        key = event.key()
+        if key in _MODIFIER_KEYS:
             return False  # neither ends a burst nor counts as one of its keys
+        text, mods = event.text(), event.modifiers().value
         now = self._now(event)
         if self.scan_field is not None and receiver is self.scan_field and not self._held:
-            return self._on_scan_field_key(event, now)
-        if event.key() in _ENTER and not event.modifiers() & _PERSON_MODIFIERS:
+            return self._on_scan_field_key(key, text, mods, event, now)
+        if key in _ENTER and not mods & _PERSON_MASK:
             return self._on_enter(now)
-        if not self._holdable(event):
+        if not _holdable(text, mods, event):
             self.flush()  # arrows, Backspace, Tab, shortcuts: a person; deliver what was held first
             return False
-        if self._held and now - self._held[-1].at > self._allowed_gap([k.at for k in self._held]):
+        held = self._held
+        if held and now - held[-1].at > self._allowed_gap(len(held)):
             self.flush()  # too slow to belong to the keys held so far (the timer had no chance yet)
-        if len(self._held) >= MAX_SCAN_LENGTH:
+            held = self._held
+        if len(held) >= MAX_SCAN_LENGTH:
             self.flush()
             return False
-        self._held.append(
-            _HeldKey(
-                receiver, event.key(), event.modifiers(), event.text(), now, _clock(), time.perf_counter()
-            )
-        )
-        self._timer.start(self._long_ms if len(self._held) >= ESTABLISH_KEYS else self._short_ms)
+        held.append(_HeldKey(receiver, key, mods, text, now, _clock(), time.perf_counter()))
+        self._timer.start(self._long_ms if len(held) >= ESTABLISH_KEYS else self._short_ms)
         return True
 
     def _on_enter(self, now: float) -> bool:
@@ -301,24 +323,24 @@ class KeyboardScanFilter(QObject):
         self.flush()
         return False
 
-    def _on_scan_field_key(self, event: QKeyEvent, now: float) -> bool:
+    def _on_scan_field_key(self, key: int, text: str, mods: int, event: QKeyEvent, now: float) -> bool:
         field = self.scan_field
         assert field is not None
         run = self._field_run
-        if event.key() in _ENTER and not event.modifiers() & _PERSON_MODIFIERS:
-            text = field.text()
+        if key in _ENTER and not mods & _PERSON_MASK:
+            line = field.text()
             fast = len(run) >= max(self.min_length, ESTABLISH_KEYS) and now - run[-1] <= self.burst_pause
-            if fast and self._field_run_prefix and text.startswith(self._field_run_prefix):
-                text = text[len(self._field_run_prefix) :]  # a burst after a person's leftovers
+            if fast and self._field_run_prefix and line.startswith(self._field_run_prefix):
+                line = line[len(self._field_run_prefix) :]  # a burst after a person's leftovers
             seconds = now - run[0] if run else 0.0
             self._field_run, self._field_run_prefix = [], ""
-            if not text.strip():
+            if not line.strip():
                 return False
             field.clear()
-            self._emit("keyboard", text, seconds, burst=fast)
+            self._emit("keyboard", line, seconds, burst=fast)
             return True
-        if self._holdable(event):
-            if run and now - run[-1] <= self._allowed_gap(run):
+        if _holdable(text, mods, event):
+            if run and now - run[-1] <= self._allowed_gap(len(run)):
                 run.append(now)
             else:
                 self._field_run, self._field_run_prefix = [now], field.text()
@@ -339,7 +361,7 @@ class KeyboardScanFilter(QObject):
     def _on_timer_timeout(self) -> None:
         if not self._held:
             return
-        allowed = self._allowed_gap([k.at for k in self._held])
+        allowed = self._allowed_gap(len(self._held))
         last = self._held[-1]
         left = allowed - (_clock() - last.arrived)
         if left > 0 and time.perf_counter() - last.arrived_real < HOLD_LIMIT_S:
@@ -358,7 +380,8 @@ class KeyboardScanFilter(QObject):
         try:
             for k in held:
                 if shiboken6.isValid(k.receiver):
-                    press = QKeyEvent(QEvent.Type.KeyPress, k.key, k.modifiers, k.text)
+                    mods = Qt.KeyboardModifier(k.modifiers)
+                    press = QKeyEvent(QEvent.Type.KeyPress, k.key, mods, k.text)
                     QCoreApplication.sendEvent(k.receiver, press)
         finally:
             self._replaying = False
