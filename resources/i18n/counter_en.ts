@@ -19,6 +19,14 @@
             <translation>Scan a member code, or type a card or phone number + Enter</translation>
         </message>
         <message>
+            <source>Note for this member (F6), Ctrl+Enter saves</source>
+            <translation>Note for this member (F6), Ctrl+Enter saves</translation>
+        </message>
+        <message>
+            <source>Save note (Ctrl+Enter)</source>
+            <translation>Save note (Ctrl+Enter)</translation>
+        </message>
+        <message>
             <source>Bind to me</source>
             <translation>Bind to me</translation>
         </message>
@@ -373,17 +381,6 @@
         <message>
             <source>none</source>
             <translation>none</translation>
-        </message>
-    </context>
-    <context>
-        <name>NoteDialog</name>
-        <message>
-            <source>Note for {member}</source>
-            <translation>Note for {member}</translation>
-        </message>
-        <message>
-            <source>Save note (Ctrl+Enter)</source>
-            <translation>Save note (Ctrl+Enter)</translation>
         </message>
     </context>
     <context>

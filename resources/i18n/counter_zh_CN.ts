@@ -19,6 +19,14 @@
             <translation>扫会员码，或输入卡号/手机号后按 Enter</translation>
         </message>
         <message>
+            <source>Note for this member (F6), Ctrl+Enter saves</source>
+            <translation>给这位会员写备注（F6），Ctrl+Enter 保存</translation>
+        </message>
+        <message>
+            <source>Save note (Ctrl+Enter)</source>
+            <translation>保存备注 (Ctrl+Enter)</translation>
+        </message>
+        <message>
             <source>Bind to me</source>
             <translation>绑定给我</translation>
         </message>
@@ -373,17 +381,6 @@
         <message>
             <source>none</source>
             <translation>无</translation>
-        </message>
-    </context>
-    <context>
-        <name>NoteDialog</name>
-        <message>
-            <source>Note for {member}</source>
-            <translation>给 {member} 写备注</translation>
-        </message>
-        <message>
-            <source>Save note (Ctrl+Enter)</source>
-            <translation>保存备注 (Ctrl+Enter)</translation>
         </message>
     </context>
     <context>

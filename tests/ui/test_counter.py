@@ -16,6 +16,7 @@ from app.services.binding import list_transfer_requests
 from app.services.outbox import list_outbox, pending_count
 from tests.factories import Seeded
 from tests.ui.conftest import activate, log_in
+from tests.ui.keys import scan_clock, type_burst, type_like_a_person  # noqa: F401 - scan_clock is a fixture
 
 
 @pytest.fixture
@@ -198,9 +199,11 @@ def test_note_and_follow_up_appear_on_the_card(counter, enrolled: Seeded) -> Non
     ws = counter.ctx.ws
     scan_code(counter, code(enrolled, ws, "mine"))
     QTest.keyClick(counter.scan_edit, Qt.Key.Key_F6)
-    counter.dialog.body.setPlainText("喜欢蓝色款")
-    counter.dialog.ok.click()
+    assert counter.note_edit.hasFocus()
+    counter.note_edit.setText("喜欢蓝色款")
+    QTest.keyClick(counter.note_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert "喜欢蓝色款" in counter.card_view.notes_label.text()
+    assert counter.note_edit.text() == ""
     QTest.keyClick(counter.scan_edit, Qt.Key.Key_F7)
     counter.dialog.days.setValue(3)
     counter.dialog.ok.click()
@@ -323,3 +326,26 @@ def test_the_pending_count_follows_a_sync(counter, enrolled: Seeded) -> None:
     assert counter.window_.sync_status.pending == 0
     with ws.db.read() as s:
         assert pending_count(s) == 0
+
+
+@pytest.mark.usefixtures("scan_clock")
+def test_a_burst_into_the_note_field_goes_to_the_scanner(counter, enrolled: Seeded, qtbot) -> None:
+    """A scan while the guide types a note shows the new card and leaves the note as it was."""
+    ws = counter.ctx.ws
+    scan_code(counter, code(enrolled, ws, "mine"))
+    counter.note_edit.setFocus()
+    type_like_a_person(qtbot, counter.note_edit, "vip")
+    type_burst(qtbot, counter.note_edit, code(enrolled, ws, "unbound"), gap_ms=2)
+    qtbot.waitUntil(lambda: counter.card_view.member_name() == "刘洋", timeout=5000)
+    assert counter.note_edit.text() == "vip"
+
+
+@pytest.mark.usefixtures("scan_clock")
+def test_human_typing_in_the_note_field_is_not_a_scan(counter, enrolled: Seeded, qtbot) -> None:
+    """A guide typing a card-number-like note at a person's speed keeps it as a note: no lookup."""
+    ws = counter.ctx.ws
+    scan_code(counter, code(enrolled, ws, "mine"))
+    counter.note_edit.setFocus()
+    type_like_a_person(qtbot, counter.note_edit, "8800000000\n")
+    assert counter.note_edit.text() == "8800000000"
+    assert counter.card_view.member_name() == "赵敏"

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -59,7 +59,6 @@ from ui.widgets.counter_dialogs import (
     DeclineDialog,
     EnrollDialog,
     FollowUpDialog,
-    NoteDialog,
     RevealDialog,
     TagsDialog,
     TransferDialog,
@@ -97,6 +96,19 @@ class CounterPage(QWidget):
         self.banner = QLabel(objectName="banner")
         self.banner.setWordWrap(True)
         self.card_view = MemberCardView(self)
+        # The quick note: typed here while the shopper talks (IME on: Chinese). A scanner burst typed into
+        # it goes to the scanner and leaves the note as it was.
+        self.note_edit = QLineEdit(objectName="noteEdit")
+        self.note_edit.setPlaceholderText(self.tr("Note for this member (F6), Ctrl+Enter saves"))
+        self.note_edit.setMaxLength(500)
+        self.note_save = QPushButton(self.tr("Save note (Ctrl+Enter)"))
+        self.note_save.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.note_save.setAutoDefault(False)
+        self.note_save.clicked.connect(self.save_note)
+        for key in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(
+                QKeySequence(key), self.note_edit, self.save_note, context=Qt.ShortcutContext.WidgetShortcut
+            )
 
         self.actions_box = QFrame(objectName="actionsPanel")
         actions_col = QVBoxLayout(self.actions_box)
@@ -106,7 +118,7 @@ class CounterPage(QWidget):
             ("bind", self.tr("Bind to me"), "F2", "bind", self.bind),
             ("transfer", self.tr("Request transfer"), "F3", "transfer", self.open_transfer),
             ("tags", self.tr("Tags"), "F4", "tag", self.open_tags),
-            ("note", self.tr("Note"), "F6", "note", self.open_note),
+            ("note", self.tr("Note"), "F6", "note", self.focus_note),
             ("follow_up", self.tr("Follow up in N days"), "F7", "follow_up", self.open_follow_up),
             ("reveal", self.tr("Show phone number"), "F10", "phone", self.open_reveal),
             ("enroll", self.tr("Enroll walk-in"), "F8", "enroll", self.open_enroll),
@@ -136,8 +148,14 @@ class CounterPage(QWidget):
         top = QVBoxLayout()
         top.addWidget(self.scan_edit)
         top.addWidget(self.banner)
+        note_row = QHBoxLayout()
+        note_row.addWidget(self.note_edit, 1)
+        note_row.addWidget(self.note_save)
+        card_col = QVBoxLayout()
+        card_col.addWidget(self.card_view, 1)
+        card_col.addLayout(note_row)
         body = QHBoxLayout()
-        body.addWidget(self.card_view, 1)
+        body.addLayout(card_col, 1)
         body.addWidget(self.actions_box)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -171,6 +189,8 @@ class CounterPage(QWidget):
         for key in ("bind", "transfer", "tags", "note", "follow_up", "reveal"):
             self.actions[key].setEnabled(has_card)
             self.buttons[key].setEnabled(has_card)
+        self.note_edit.setEnabled(has_card)
+        self.note_save.setEnabled(has_card)
 
     def _say(self, text: str, tone: str) -> None:
         """The banner line; tone ok | refused | error | neutral | wait sets its colour (and sound)."""
@@ -206,6 +226,7 @@ class CounterPage(QWidget):
         self.member_id, self.last_code = None, None
         self._hide_phone.stop()
         self.card_view.clear()
+        self.note_edit.clear()
         self._update_actions()
         self._say("", "neutral")
         self.scan_edit.clear()
@@ -434,24 +455,28 @@ class CounterPage(QWidget):
 
         return self._open(dialog, submit)
 
-    def open_note(self) -> CounterDialog | None:
+    def focus_note(self) -> None:
+        """F6: into the note field (the card's member)."""
+        if self._needs_card():
+            self.note_edit.setFocus()
+
+    def save_note(self) -> None:
+        """Ctrl+Enter in the note field: the note is saved for the member on the card."""
         if not self._needs_card():
-            return None
+            return
         card, ws, guide = self.card, self.ctx.ws, self.ctx.guide
         assert card is not None and guide is not None
-        dialog = NoteDialog(card.name, self)
+        body = self.note_edit.text()
 
-        def submit(values: dict[str, Any]) -> None:
-            self._act(
-                lambda s: add_note(
-                    s, member_id=card.member_id, body=values["body"], guide=guide, now=ws.clock.now()
-                ),
-                lambda _o: self.tr("Note saved."),
-                description="note",
-                dialog=dialog,
-            )
+        def saved(_outcome: Any) -> str:
+            self.note_edit.clear()
+            return self.tr("Note saved.")
 
-        return self._open(dialog, submit)
+        self._act(
+            lambda s: add_note(s, member_id=card.member_id, body=body, guide=guide, now=ws.clock.now()),
+            saved,
+            description="note",
+        )
 
     def open_follow_up(self) -> CounterDialog | None:
         if not self._needs_card():

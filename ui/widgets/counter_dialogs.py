@@ -180,20 +180,6 @@ class TransferDialog(CounterDialog):
         return {"reason": self.reason.toPlainText().strip()}
 
 
-class NoteDialog(CounterDialog):
-    def __init__(self, member: str, parent: QWidget | None = None) -> None:
-        super().__init__("", parent)
-        self.setWindowTitle(self.tr("Note for {member}").format(member=member))
-        self.ok.setText(self.tr("Save note (Ctrl+Enter)"))
-        self.body = QPlainTextEdit()
-        self.body.setTabChangesFocus(True)
-        self.body.setFixedHeight(120)
-        self.form.addRow(self.body)
-
-    def values(self) -> dict[str, Any]:
-        return {"body": self.body.toPlainText().strip()}
-
-
 class FollowUpDialog(CounterDialog):
     """N 天后回访: a follow-up task for this guide, due in N days."""
 
