@@ -77,6 +77,7 @@ class Settings:
     serial_port = Setting("scanner/serial_port", "")
     serial_baud = Setting("scanner/serial_baud", 9600)
     sync_interval_s = Setting("sync/interval_s", 45)
+    printer_name = Setting("print/printer_name", "")  # "" = the system's default printer
     hq_url = Setting("sync/hq_url", "")  # what the wizard last used (the enrolled one is in the database)
 
     def __init__(self, qsettings: QSettings) -> None:

@@ -656,5 +656,29 @@
             <source>Outbox &amp; conflicts</source>
             <translation>Outbox &amp; conflicts</translation>
         </message>
+        <message>
+            <source>Members</source>
+            <translation>Members</translation>
+        </message>
+        <message>
+            <source>Tasks</source>
+            <translation>Tasks</translation>
+        </message>
+        <message>
+            <source>Store stats</source>
+            <translation>Store stats</translation>
+        </message>
+        <message>
+            <source>Transfers &amp; departures</source>
+            <translation>Transfers &amp; departures</translation>
+        </message>
+        <message>
+            <source>My QR code</source>
+            <translation>My QR code</translation>
+        </message>
+        <message>
+            <source>Settings</source>
+            <translation>Settings</translation>
+        </message>
     </context>
 </TS>

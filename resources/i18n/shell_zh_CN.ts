@@ -656,5 +656,29 @@
             <source>Outbox &amp; conflicts</source>
             <translation>待同步与冲突</translation>
         </message>
+        <message>
+            <source>Members</source>
+            <translation>会员</translation>
+        </message>
+        <message>
+            <source>Tasks</source>
+            <translation>任务</translation>
+        </message>
+        <message>
+            <source>Store stats</source>
+            <translation>门店数据</translation>
+        </message>
+        <message>
+            <source>Transfers &amp; departures</source>
+            <translation>换绑与离职继承</translation>
+        </message>
+        <message>
+            <source>My QR code</source>
+            <translation>我的二维码</translation>
+        </message>
+        <message>
+            <source>Settings</source>
+            <translation>设置</translation>
+        </message>
     </context>
 </TS>

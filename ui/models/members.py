@@ -57,12 +57,13 @@ MEMBER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-def tr(text: str) -> str:
+def _t(text: str) -> str:
+    """A marked (QT_TRANSLATE_NOOP) text of this context, translated now."""
     return QCoreApplication.translate(CONTEXT, text)
 
 
 def stage_title(stage: str) -> str:
-    return tr(STAGE_TITLES[stage]) if stage in STAGE_TITLES else stage
+    return _t(STAGE_TITLES[stage]) if stage in STAGE_TITLES else stage
 
 
 class MembersTableModel(QAbstractTableModel):
@@ -194,7 +195,7 @@ class MembersTableModel(QAbstractTableModel):
     ) -> Any:
         horizontal = orientation == Qt.Orientation.Horizontal
         if role == Qt.ItemDataRole.DisplayRole and horizontal and 0 <= section < len(COLUMN_TITLES):
-            return tr(COLUMN_TITLES[section])
+            return _t(COLUMN_TITLES[section])
         return None
 
     def data(
@@ -207,7 +208,7 @@ class MembersTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if role == Qt.ItemDataRole.ToolTipRole and column == 5 and row.binding_pending:
-            return tr("Made here, waiting for HQ to confirm")
+            return QCoreApplication.translate("MembersTableModel", "Made here, waiting for HQ to confirm")
         if role == Qt.ItemDataRole.ForegroundRole and column == 3 and row.sleeping:
             return QColor("#8D6E63")
         if role == Qt.ItemDataRole.ForegroundRole and column == 5 and row.binding_pending:
@@ -227,14 +228,22 @@ class MembersTableModel(QAbstractTableModel):
             return row.level
         if column == 3:
             stage = stage_title(row.stage)
-            return f"{stage} · {tr('Sleeping')}" if row.sleeping else stage
+            return (
+                f"{stage} · {QCoreApplication.translate('MembersTableModel', 'Sleeping')}"
+                if row.sleeping
+                else stage
+            )
         if column == 4:
             return "、".join(row.tags)
         if column == 5:
             if row.bound_guide_id is None:
-                return tr("Unbound") if not row.binding_pending else tr("Unbound (pending HQ)")
+                return (
+                    QCoreApplication.translate("MembersTableModel", "Unbound")
+                    if not row.binding_pending
+                    else QCoreApplication.translate("MembersTableModel", "Unbound (pending HQ)")
+                )
             return (
-                f"{row.bound_guide_name} · {tr('pending HQ')}"
+                f"{row.bound_guide_name} · {QCoreApplication.translate('MembersTableModel', 'pending HQ')}"
                 if row.binding_pending
                 else row.bound_guide_name
             )

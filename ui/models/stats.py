@@ -80,7 +80,7 @@ class GuideStatsTableModel(QAbstractTableModel):
         total = index.row() == len(self._rows) - 1
         if role == Qt.ItemDataRole.DisplayRole:
             if key == "guide_name" and row[key] is None:
-                return QCoreApplication.translate(CONTEXT, "Store total")
+                return QCoreApplication.translate("GuideStatsTableModel", "Store total")
             if key == "join_rate":
                 return percent(row[key])
             return row[key] if key == "guide_name" else f"{row[key]:,}"

@@ -61,6 +61,18 @@ def _tasks(ctx: AppContext) -> QWidget:
     return TasksPage(ctx)
 
 
+def _guide_qr(ctx: AppContext) -> QWidget:
+    from ui.pages.guide_qr import GuideQrPage
+
+    return GuideQrPage(ctx)
+
+
+def _settings(ctx: AppContext) -> QWidget:
+    from ui.pages.settings import SettingsPage
+
+    return SettingsPage(ctx)
+
+
 PAGES: list[PageSpec] = [
     PageSpec("counter", QT_TRANSLATE_NOOP("pages", "Counter"), _counter, icon="counter", shortcut="Ctrl+1"),
     PageSpec("sync", QT_TRANSLATE_NOOP("pages", "Outbox & conflicts"), _sync, icon="sync", shortcut="Ctrl+9"),
@@ -74,6 +86,10 @@ PAGES: list[PageSpec] = [
         True,
         "transfers",
         "Ctrl+5",
+    ),
+    PageSpec("guide_qr", QT_TRANSLATE_NOOP("pages", "My QR code"), _guide_qr, icon="qr", shortcut="Ctrl+6"),
+    PageSpec(
+        "settings", QT_TRANSLATE_NOOP("pages", "Settings"), _settings, icon="settings", shortcut="Ctrl+7"
     ),
 ]
 

@@ -138,20 +138,24 @@ class TasksTableModel(QAbstractTableModel):
             return QColor("#C62828")
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        tr = QCoreApplication.translate
+        _t = QCoreApplication.translate
         if index.column() == 0:
             return t.member_name or "—"
         if index.column() == 1:
-            return tr("TasksTableModel", KIND_TITLES[t.kind]) if t.kind in KIND_TITLES else t.kind
+            return _t("TasksTableModel", KIND_TITLES[t.kind]) if t.kind in KIND_TITLES else t.kind
         if index.column() == 2:
             return _due(t.due_at)
         if index.column() == 3:
-            return self.guide_names.get(t.assigned_guide_id or "", "") or tr("TasksTableModel", "Nobody yet")
+            return self.guide_names.get(t.assigned_guide_id or "", "") or QCoreApplication.translate(
+                "TasksTableModel", "Nobody yet"
+            )
         if index.column() == 4:
             return t.list_title or ""
-        state = tr("TasksPage", OUTCOME_TITLES[t.outcome]) if t.outcome in OUTCOME_TITLES else ""
+        state = _t("TasksPage", OUTCOME_TITLES[t.outcome]) if t.outcome in OUTCOME_TITLES else ""
         if t.pending:
-            state = (state + " · " if state else "") + tr("TasksTableModel", "pending HQ")
+            state = (state + " · " if state else "") + QCoreApplication.translate(
+                "TasksTableModel", "pending HQ"
+            )
         return state
 
 
@@ -189,11 +193,15 @@ class TaskListsTableModel(QAbstractTableModel):
         ):
             return None
         p = self.lists[index.row()]
-        tr = QCoreApplication.translate
+        _t = QCoreApplication.translate
         if index.column() == 0:
             return p.title
         if index.column() == 1:
-            return tr("TaskListsTableModel", "HQ") if p.source == "hq" else tr("TaskListsTableModel", "Store")
+            return (
+                QCoreApplication.translate("TaskListsTableModel", "HQ")
+                if p.source == "hq"
+                else QCoreApplication.translate("TaskListsTableModel", "Store")
+            )
         if index.column() == 2:
             return _due(p.due_at)
         if index.column() == 3:
