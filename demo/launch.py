@@ -168,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
         chain = hq.demo_chain(members_per_store=members)
         url = hq.start()
         print(f"  serving on {url}")
+        console_user, console_password = hq.console_login()  # the HQ console's part of the demo
+        print(
+            f"  总部控制台 / HQ console: {url}/console/  登录 / sign in: {console_user} / {console_password}"
+        )
         _enroll(ws, url, chain)
         _sync(ws, "同步 / sync")
         print(f"\n工作站 / workstation: {ws.data_dir}  (store {chain.store_code})")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from app.errors import GuideDeskError
 from app.sync.client import HqClient, HqEndpoint, SyncError
 
 DEMO_FILE = "demo.json"  # what the demo printed once: enrollment codes and PINs (a demo, on loopback)
+CONSOLE_FILE = "console.json"  # the demo HQ console's admin sign-in, made once (0600, like DEMO_FILE)
 START_TIMEOUT_S = 60.0
 
 
@@ -92,6 +94,31 @@ class LocalHq:
         """A fresh signed dynamic member code, as the member's phone would show it."""
         png = self.root / "member-code.png"
         return self.cli("member-code", member_id, "--out", str(png)).splitlines()[0].strip()
+
+    # ------------------------------------------------------------ HQ console (owned by the console area)
+
+    def console_login(self) -> tuple[str, str]:
+        """The demo HQ console's admin (user name, password): made with `guidedesk-hq add-user` on first
+        use, then read back from CONSOLE_FILE."""
+        saved = self.root / CONSOLE_FILE
+        if not saved.exists():
+            username, password = "admin", "demo-" + secrets.token_urlsafe(9)
+            command = ["add-user", username, "--role", "admin", "--name", "演示管理员", "--password-stdin"]
+            done = subprocess.run(
+                [sys.executable, "-m", "hq.cli", "--db-url", self.db_url, *command],
+                input=password + "\n",
+                capture_output=True,
+                text=True,
+                env=self._env(),
+                check=False,
+            )
+            if done.returncode != 0:
+                raise GuideDeskError(
+                    "local_hq_failed", command="add-user", message=done.stderr.strip()[-500:]
+                )
+            _write_private(saved, json.dumps({"username": username, "password": password}))
+        facts = json.loads(saved.read_text(encoding="utf-8"))
+        return str(facts["username"]), str(facts["password"])
 
     # ------------------------------------------------------------ serving
 

@@ -36,6 +36,7 @@ from hq.services.privacy import ConsentView, ErasureView, erase_member, withdraw
 from hq.services.stores import StoreView, create_store, list_stores
 from hq.services.tags import TagView, create_tag, create_tag_group
 from hq.services.tasks import KINDS, PublishedList, publish_task_list
+from hq.services.users import API_KEY_PREFIX, authenticate_api_key
 from hq.sync.changes import ChangeSet, record
 
 admin_bearer = HTTPBearer(auto_error=False, scheme_name="admin_token", description="Settings.admin_token")
@@ -57,12 +58,23 @@ def require_admin(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Security(admin_bearer),  # noqa: B008
 ) -> str:
-    """The admin token must match the configured one (constant-time); none configured refuses all. A
+    """The admin token must match the configured one (constant-time); none configured refuses all. Or a
+    personal API key of an active console admin (hq/services/users.py; revocable, one per script). A
     presented credential that fails counts against the client's address; too many lock it out (429)."""
     expected = runtime_of(request).settings.admin_token
     given = credentials.credentials if credentials is not None else ""
     if given:
         refuse_if_admin_locked_out(request)
+    if given.startswith(API_KEY_PREFIX):  # a console admin's personal key (guidedesk-hq api-key)
+        runtime = runtime_of(request)
+        with runtime.db.write() as session:
+            user = authenticate_api_key(session, secret=given, now=runtime.now())
+        if user is None or user.role != "admin":
+            record_admin_failure(request)
+            raise ApiError(
+                401, "unauthorized", "admin token required", headers={"WWW-Authenticate": "Bearer"}
+            )
+        return user.username
     if (
         not expected
         or not given

@@ -178,6 +178,15 @@ ZH: dict[str, str] = {
     "Notes": "备注",
     "Active sessions end after {minutes} minutes idle.": "闲置 {minutes} 分钟后会话自动结束。",
     "Member page": "会员详情",
+    "API key (shown once):": "API 密钥（只显示这一次）：",
+    "Disabled": "已停用",
+    "Locked": "已锁定",
+    "Disable": "停用",
+    "Enable": "启用",
+    "API keys for the admin API": "管理 API 密钥",
+    "Scripts send a key as Authorization: Bearer …; only an admin's key is accepted.": "脚本以 Authorization: Bearer … 发送密钥；只接受管理员的密钥。",
+    "Label": "备注",
+    "New API key": "新建密钥",
 }
 
 ERRORS_ZH: dict[str, str] = {
@@ -210,6 +219,13 @@ ERRORS_ZH: dict[str, str] = {
     "no_file": "请选择要上传的文件。",
     "bad_due_date": "截止日期无效。",
     "bad_name": "姓名无效。",
+    "weak_password": "密码太弱：至少 {min_length} 个字符，且不要只用少数几个字符。",
+    "bad_username": "用户名只能包含字母、数字和 . _ - @。",
+    "user_exists": "用户名 {username} 已存在。",
+    "bad_role": "角色无效。",
+    "cannot_disable_self": "不能停用自己的账号。",
+    "unknown_user": "用户不存在。",
+    "due_in_past": "截止日期不能早于今天。",
 }
 
 

@@ -58,6 +58,7 @@ SESSION_MAX = timedelta(hours=12)
 MIN_PASSWORD = 10
 
 _N, _R, _P = 2**14, 8, 1
+API_KEY_PREFIX = "gdk_"
 
 
 def hash_password(password: str) -> str:
@@ -279,7 +280,7 @@ class IssuedKey:
 
 def issue_api_key(session: Session, *, user_id: str, label: str, now: datetime) -> IssuedKey:
     get_user(session, user_id)
-    secret = "gdk_" + secrets.token_urlsafe(32)
+    secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
     row = HqApiKey(
         id=str(uuid.uuid4()), user_id=user_id, key_hash=_sha(secret), label=label.strip()[:64], created_at=now
     )
@@ -311,7 +312,7 @@ def revoke_api_key(session: Session, *, key_id: str, now: datetime) -> ApiKeyVie
 
 def authenticate_api_key(session: Session, *, secret: str, now: datetime) -> UserView | None:
     """The active user owning this unrevoked key, or None."""
-    if not secret.startswith("gdk_") or len(secret) > 100:
+    if not secret.startswith(API_KEY_PREFIX) or len(secret) > 100:
         return None
     row = session.scalar(select(HqApiKey).where(HqApiKey.key_hash == _sha(secret)))
     if row is None or row.revoked_at is not None:

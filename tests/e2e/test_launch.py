@@ -47,10 +47,15 @@ def test_the_app_command_runs_a_local_hq_and_a_bind_reaches_it(tmp_path: Path) -
     assert re.search(r"PIN \d{6}", first), "the demo guides are listed with their PINs"
     assert "会员卡 / card" in first
     assert "总部已确认绑定 / HQ confirmed the binding" in first
+    sign_in = r"HQ console: (http://127\.0\.0\.1:\d+/console/)  登录 / sign in: (\S+) / (\S+)"
+    console = re.search(sign_in, first)
+    assert console, "the HQ console's address and an admin sign-in are printed"
 
     second = _launch(tmp_path)
     assert "已登记" not in second, "the second run keeps the enrolled workstation"
     assert "总部已确认绑定 / HQ confirmed the binding" in second
+    again = re.search(sign_in, second)
+    assert again and again.group(2, 3) == console.group(2, 3), "the same sign-in on every run"
     for url in (_served_url(first), _served_url(second)):
         try:
             requests.get(f"{url}/v1/health", timeout=2)

@@ -197,3 +197,23 @@ def test_add_user_command_creates_an_admin_who_can_sign_in(console: Console, mon
     assert csrf_of(client.get("/console/devices"))
     with console.hq.runtime.db.read() as s:
         assert users.list_users(s)
+
+
+def test_a_personal_api_key_works_for_the_admin_api_until_revoked(console: Console) -> None:
+    """Scripts use an admin's own key instead of the shared token; a revoked key, or an operator's key,
+    is refused."""
+    with console.hq.runtime.db.write() as s:
+        ids = {u.username: u.id for u in users.list_users(s)}
+        now = console.hq.clock()
+        admin_key = users.issue_api_key(s, user_id=ids["admin"], label="nightly export", now=now)
+        operator_key = users.issue_api_key(s, user_id=ids["operator"], label="", now=now)
+    api = console.client()
+
+    def stores(key: str) -> int:
+        return api.get("/v1/admin/stores", headers={"Authorization": f"Bearer {key}"}).status_code
+
+    assert stores(admin_key.secret) == 200
+    assert stores(operator_key.secret) == 401
+    with console.hq.runtime.db.write() as s:
+        users.revoke_api_key(s, key_id=admin_key.key.id, now=console.hq.clock())
+    assert stores(admin_key.secret) == 401
