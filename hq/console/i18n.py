@@ -187,6 +187,31 @@ ZH: dict[str, str] = {
     "Scripts send a key as Authorization: Bearer …; only an admin's key is accepted.": "脚本以 Authorization: Bearer … 发送密钥；只接受管理员的密钥。",
     "Label": "备注",
     "New API key": "新建密钥",
+    "Resolution": "处理说明",
+    "Resolve": "标记已处理",
+    "Tag group": "标签组",
+    "New tag": "新标签",
+    "New tag group": "新标签组",
+    "Add": "添加",
+    "Save as a new version": "保存为新版本",
+    "Version history": "版本历史",
+    "protection_days": "保护期（天）",
+    "renew_on_service": "服务时续期保护",
+    "cross_store_transfer": "允许跨店换绑",
+    "sleeping_days": "沉睡天数",
+    "contact_budget": "联系频次上限（次）",
+    "contact_window_days": "联系频次窗口（天）",
+    "code_ttl_seconds": "动态会员码有效期（秒）",
+    "clock_tolerance_seconds": "时钟容差（秒）",
+    "retention_days": "数据保留（天）",
+    "stale_days": "失效天数",
+    "Store code": "门店编码",
+    "Enrollment code": "注册码",
+    "New enrollment code": "生成注册码",
+    "New store": "新建门店",
+    "HQ address": "总部地址",
+    "Expires": "有效期至",
+    "Shown once, single use. Print this page for the store's new counter PC.": "只显示一次，仅能使用一次。请打印此页，供门店新收银电脑登记使用。",
 }
 
 ERRORS_ZH: dict[str, str] = {
@@ -226,6 +251,10 @@ ERRORS_ZH: dict[str, str] = {
     "cannot_disable_self": "不能停用自己的账号。",
     "unknown_user": "用户不存在。",
     "due_in_past": "截止日期不能早于今天。",
+    "bad_policy_value": "{field} 应在 {min} 到 {max} 之间。",
+    "bad_resolution": "请填写处理说明（最多 200 字）。",
+    "store_code_taken": "门店编码已存在。",
+    "bad_ttl_hours": "有效期应为 1 到 720 小时。",
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -217,3 +218,45 @@ def test_a_personal_api_key_works_for_the_admin_api_until_revoked(console: Conso
     with console.hq.runtime.db.write() as s:
         users.revoke_api_key(s, key_id=admin_key.key.id, now=console.hq.clock())
     assert stores(admin_key.secret) == 401
+
+
+def test_every_page_renders_for_an_admin_in_both_languages(console: Console) -> None:
+    """No page of the console errors for the role that may see it, in zh_CN or English."""
+    _members(console, ["张伟"])
+    client, _ = console.sign_in("admin")
+    pages = [
+        "/",
+        "/tasks",
+        "/tasks/new",
+        "/members?q=张",
+        "/members/import",
+        "/devices",
+        "/users",
+        "/audit",
+        "/tags",
+        "/conflicts",
+        "/policy",
+        "/stores",
+    ]
+    for lang in ("zh_CN", "en"):
+        for page in pages:
+            answer = client.get("/console" + page, params={"lang": lang})
+            assert answer.status_code == 200, (lang, page, answer.text[:300])
+
+
+def test_policy_revision_and_enrollment_code_with_qr(console: Console) -> None:
+    """A policy change is a new version in the history; an enrollment code is shown once with a QR."""
+    store = console.hq.store("SH001", "上海南京西路店")
+    client, csrf = console.sign_in("admin")
+    page = client.get("/console/policy")
+    form = dict(re.findall(r'name="(\w+)" type="number" value="(\d+)"', page.text))
+    form.update({"csrf": csrf, "contact_budget": "2", "renew_on_service": "1", "cross_store_transfer": "0"})
+    assert client.post("/console/policy", data=form, follow_redirects=False).status_code == 303
+    with console.hq.runtime.db.read() as s:
+        from hq.services.policy import current_policy
+
+        assert current_policy(s).contact_budget == 2
+    assert "admin" in client.get("/console/policy").text
+    issued = client.post(f"/console/stores/{store.id}/enrollment-code", data={"csrf": csrf})
+    assert issued.status_code == 200
+    assert 'id="enroll-qr"' in issued.text and "data:image/png;base64," in issued.text
