@@ -179,6 +179,7 @@ def take(lang: str) -> None:
         shot("counter-enroll-dialog", lang)
         dialog.reject()
         window.shell.open_page("sync")
+        window.shell.pages["sync"].tabs.setCurrentIndex(1)
         shot("shell-sync-refused", lang)
         window.shell.pages["sync"].tabs.setCurrentIndex(2)
         shot("shell-sync-conflicts", lang)
