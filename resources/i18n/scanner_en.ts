@@ -2,6 +2,49 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>ScannerSettings</name>
+    <message>
+        <source>Scanner</source>
+        <translation>Scanner</translation>
+    </message>
+    <message>
+        <source>Keyboard mode (USB HID)</source>
+        <translation>Keyboard mode (USB HID)</translation>
+    </message>
+    <message>
+        <source>Serial mode (USB-COM)</source>
+        <translation>Serial mode (USB-COM)</translation>
+    </message>
+    <message>
+        <source>Sounds for ok / refused / error</source>
+        <translation>Sounds for ok / refused / error</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>Mode</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>Port</translation>
+    </message>
+    <message>
+        <source>Speed (baud)</source>
+        <translation>Speed (baud)</translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation>Test</translation>
+    </message>
+    <message>
+        <source>Listening on %1</source>
+        <translation>Listening on %1</translation>
+    </message>
+    <message>
+        <source>The serial port could not be opened: %1</source>
+        <translation>The serial port could not be opened: %1</translation>
+    </message>
+</context>
+<context>
     <name>scanner</name>
     <message>
         <source>No scan yet: scan any code to test the scanner.</source>

@@ -2,6 +2,49 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>ScannerSettings</name>
+    <message>
+        <source>Scanner</source>
+        <translation>扫码枪</translation>
+    </message>
+    <message>
+        <source>Keyboard mode (USB HID)</source>
+        <translation>键盘模式（USB HID）</translation>
+    </message>
+    <message>
+        <source>Serial mode (USB-COM)</source>
+        <translation>串口模式（USB-COM）</translation>
+    </message>
+    <message>
+        <source>Sounds for ok / refused / error</source>
+        <translation>成功 / 拒绝 / 错误时播放提示音</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>模式</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <source>Speed (baud)</source>
+        <translation>速率（波特）</translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation>测试</translation>
+    </message>
+    <message>
+        <source>Listening on %1</source>
+        <translation>正在监听 %1</translation>
+    </message>
+    <message>
+        <source>The serial port could not be opened: %1</source>
+        <translation>无法打开串口：%1</translation>
+    </message>
+</context>
+<context>
     <name>scanner</name>
     <message>
         <source>No scan yet: scan any code to test the scanner.</source>

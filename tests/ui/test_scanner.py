@@ -268,3 +268,31 @@ def test_keyboard_filter_can_stand_alone(qtbot):
         assert got.args == ["GDC1:8800001234"] and edit.text() == ""
     finally:
         flt.remove()
+
+
+# ---------------------------------------------------------------- settings: mode, port, self-test
+
+
+@pytest.mark.skipif(os.name != "posix", reason="pseudo-terminals are POSIX")
+def test_settings_switch_to_serial_and_show_the_self_test(qtbot, page, pty, tmp_path):
+    """Choosing serial mode and a port in settings opens it at once and saves it; the self-test line
+    names the last scan's speed and whether the dynamic code arrived whole."""
+    from ui.i18n import install_translations
+    from ui.settings import Settings
+    from ui.widgets.scanner_settings import ScannerSettings
+
+    install_translations("en", build=False)
+    master, port = pty
+    settings = Settings.for_data_dir(tmp_path)
+    panel = ScannerSettings(settings, page.scanner)
+    qtbot.addWidget(panel)
+    assert "No scan yet" in panel.self_test.text()
+    panel.serial_mode.setChecked(True)
+    panel.port.setCurrentText(port)
+    assert (settings.scanner_source, settings.serial_port) == ("serial", port)
+    with qtbot.waitSignal(page.scanner.scanned, timeout=3000):
+        os.write(master, COMPACT.encode() + b"\r\n")
+    assert "149 characters" in panel.self_test.text() and "arrived whole" in panel.self_test.text()
+    panel.sounds.setChecked(False)
+    assert settings.sounds_enabled is False
+    panel.sounds.setChecked(True)
