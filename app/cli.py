@@ -27,10 +27,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-
 from app.clock import store_day
-from app.db.models import Guide, Member, SyncState
 from app.errors import GuideDeskError
 from app.services.common import GuideRef
 from app.workstation import Workstation, default_data_dir
@@ -58,17 +55,13 @@ def _print_json(value: Any) -> None:
 
 def _guide_ref(ws: Workstation, employee_no: str) -> GuideRef:
     """The guide a command acts as (looked up, not logged in: IT support tools run without PINs)."""
+    from app.services.guides import guide_by_employee_no
+
     with ws.db.read() as s:
-        row = s.execute(
-            select(Guide.id, Guide.store_id, Guide.employee_no, Guide.name, Guide.role, Guide.active).where(
-                Guide.employee_no == employee_no
-            )
-        ).first()
-    if row is None or not row.active:
+        guide = guide_by_employee_no(s, employee_no)
+    if guide is None:
         raise GuideDeskError("unknown_guide", employee_no=employee_no)
-    return GuideRef(
-        id=row.id, store_id=row.store_id, employee_no=row.employee_no, name=row.name, role=row.role
-    )
+    return guide
 
 
 def _read_pin(prompt: str) -> str:
@@ -83,24 +76,28 @@ def cmd_status(ws: Workstation, args: argparse.Namespace) -> int:
     from alembic.script import ScriptDirectory
 
     from app.db.database import alembic_config
-    from app.services.outbox import pending_count
+    from app.services.station import replica_counts, station_info
 
     with ws.db.engine.connect() as conn:
         revision = MigrationContext.configure(conn).get_current_revision()
     head = ScriptDirectory.from_config(alembic_config(ws.db.engine)).get_current_head()
     with ws.db.read() as s:
-        state = s.get(SyncState, 1)
-        status = {
-            "data_dir": str(ws.data_dir),
-            "schema_revision": revision,
-            "schema_current": revision == head,
-            "members": s.scalar(select(func.count()).select_from(Member)),
-            "guides": s.scalar(select(func.count()).select_from(Guide)),
-            "outbox_pending": pending_count(s),
-            "enrolled": bool(state and state.device_id),
-            "hq_url": state.hq_url if state else None,
-            "last_sync_at": state.last_sync_at if state else None,
-        }
+        info, counts = station_info(s), replica_counts(s)
+    status = {
+        "data_dir": str(ws.data_dir),
+        "schema_revision": revision,
+        "schema_current": revision == head,
+        "members": counts.members,
+        "guides": counts.guides,
+        "outbox_pending": info.pending,
+        "outbox_rejected": info.rejected,
+        "open_conflicts": info.open_conflicts,
+        "enrolled": info.enrolled,
+        "store": info.store_code or None,
+        "hq_url": info.hq_url or None,
+        "last_sync_at": info.last_sync_at,
+        "clock_offset_ms": info.clock_offset_ms,
+    }
     if args.json:
         _print_json(status)
     else:
@@ -110,14 +107,14 @@ def cmd_status(ws: Workstation, args: argparse.Namespace) -> int:
 
 
 def cmd_scan(ws: Workstation, args: argparse.Namespace) -> int:
-    from app.services.cards import member_card
-    from app.services.scan import resolve_scan
+    from app.services.scan import scan_at_counter
 
     guide = _guide_ref(ws, args.guide)
-    now = ws.hq_now()
-    with ws.db.transaction() as s:  # a real scan: a dynamic code's nonce is spent
-        hit = resolve_scan(s, text=args.code, now=now, cipher=ws.cipher)
-        card = member_card(s, member_id=hit.member_id, viewer=guide, now=now)
+    with ws.db.transaction() as s:  # a real scan: a dynamic code's nonce is spent, the visit recorded
+        scanned = scan_at_counter(
+            s, text=args.code, guide=guide, now=ws.clock.now(), code_now=ws.hq_now(), cipher=ws.cipher
+        )
+    hit, card = scanned.hit, scanned.card
     if args.json:
         _print_json({"hit": hit, "card": card})
     else:
@@ -248,21 +245,20 @@ def cmd_sync(ws: Workstation, args: argparse.Namespace) -> int:
 
 
 def cmd_conflicts(ws: Workstation, args: argparse.Namespace) -> int:
-    from app.db.models import BindingConflict
+    from app.services.station import list_conflicts
 
     with ws.db.read() as s:
-        rows = s.scalars(select(BindingConflict).order_by(BindingConflict.created_at.desc())).all()
         conflicts = [
             {
                 "member_id": c.member_id,
-                "losing_guide_id": c.losing_guide_id,
-                "losing_store_id": c.losing_store_id,
+                "member": c.member_name,
+                "losing_guide": c.losing_guide_name,
                 "winning_guide": c.winning_guide_name,
                 "winning_store": c.winning_store_name,
                 "created_at": c.created_at,
                 "resolved": c.resolved,
             }
-            for c in rows
+            for c in list_conflicts(s)
         ]
     if args.json:
         _print_json(conflicts)

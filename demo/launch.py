@@ -20,11 +20,9 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import select
-
-from app.db.models import Binding, Guide, Member, SyncState
 from app.errors import GuideDeskError
 from app.services.common import GuideRef
+from app.services.station import station_info
 from app.sync.device import enroll_device, open_client, repoint_hq
 from app.sync.engine import SyncEngine, SyncProgress, SyncReport
 from app.workstation import Workstation
@@ -49,8 +47,8 @@ def demo_root() -> Path:
 
 def _enroll(ws: Workstation, hq_url: str, chain: DemoChain) -> None:
     with ws.db.read() as s:
-        state = s.get(SyncState, 1)
-        enrolled_at = state.hq_url if state is not None and state.device_id else None
+        info = station_info(s)
+    enrolled_at = info.hq_url if info.enrolled else None
     if enrolled_at is None:
         enrollment = enroll_device(ws, hq_url=hq_url, code=chain.enrollment_code)
         print(f"已登记 / enrolled: {enrollment.store_code} {enrollment.store_name}")
@@ -78,27 +76,28 @@ def _sync(ws: Workstation, what: str) -> SyncReport:
 
 def _guides(ws: Workstation) -> list[GuideRef]:
     with ws.db.read() as s:
-        rows = s.scalars(select(Guide).where(Guide.active.is_(True)).order_by(Guide.employee_no)).all()
-        return [GuideRef(g.id, g.store_id, g.employee_no, g.name, g.role) for g in rows]
+        info = station_info(s)
+    assert info.store_id is not None  # enrolled and synced by now
+    return [GuideRef(g.id, info.store_id, g.employee_no, g.name, g.role) for g in info.guides]
 
 
 def _counter_scene(ws: Workstation, hq: LocalHq, guide: GuideRef) -> None:
-    from app.services.binding import bind_member
-    from app.services.cards import member_card
-    from app.services.scan import resolve_scan
+    from app.services.binding import bind_member, unbound_members
+    from app.services.scan import scan_at_counter
 
     with ws.db.read() as s:
-        bound = select(Binding.member_id).where(Binding.active.is_(True))
-        unbound = s.scalars(select(Member.id).where(Member.id.not_in(bound)).limit(200)).all()
+        unbound = unbound_members(s, limit=200)
     if not unbound:
         print("every member of this store is bound already")
         return
     code = hq.member_code(random.choice(unbound))  # what the shopper's phone shows
     print(f"\n扫码 / scan: {code[:48]}…")
     started = time.perf_counter()
-    with ws.db.transaction() as s:
-        hit = resolve_scan(s, text=code, now=ws.hq_now(), cipher=ws.cipher)
-        card = member_card(s, member_id=hit.member_id, viewer=guide, now=ws.clock.now())
+    with ws.db.transaction() as s:  # the scan records the visit: served at this counter
+        scanned = scan_at_counter(
+            s, text=code, guide=guide, now=ws.clock.now(), code_now=ws.hq_now(), cipher=ws.cipher
+        )
+    hit, card = scanned.hit, scanned.card
     elapsed_ms = (time.perf_counter() - started) * 1000
     tags = "、".join(t.name for t in card.tags) or "—"
     stage = "沉睡" if card.stage_reason[0] == "sleeping" else STAGE_LABELS.get(card.stage, card.stage)

@@ -181,6 +181,12 @@ def bind_member(
     )
 
 
+def unbound_members(session: Session, *, limit: int = 200) -> tuple[str, ...]:
+    """Ids of up to `limit` members of the replica with no active binding (the demo picks a shopper)."""
+    bound = select(Binding.member_id).where(Binding.active.is_(True))
+    return tuple(session.scalars(select(Member.id).where(Member.id.not_in(bound)).limit(limit)))
+
+
 # ---------------------------------------------------------------- transfer by manager approval
 
 _to, _from = aliased(Guide), aliased(Guide)

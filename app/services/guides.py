@@ -176,6 +176,17 @@ def list_guides(session: Session, *, store_id: str, include_inactive: bool = Fal
     return tuple(GuideView(*row) for row in session.execute(query.order_by(Guide.employee_no)))
 
 
+def guide_by_employee_no(session: Session, employee_no: str) -> GuideRef | None:
+    """The active guide with this employee number on this workstation, or None (IT tools act as a guide
+    looked up, not logged in)."""
+    row = session.execute(
+        select(Guide.id, Guide.store_id, Guide.employee_no, Guide.name, Guide.role).where(
+            Guide.employee_no == employee_no, Guide.active.is_(True)
+        )
+    ).first()
+    return None if row is None else GuideRef(*row)
+
+
 def _pending_phone(session: Session, member_id: str, cipher: PhoneCipher) -> str | None:
     """The phone of a member enrolled here and not yet confirmed by HQ, from the sealed outbox args."""
     for entry in pending_for_member(session, member_id):

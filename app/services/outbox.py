@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,7 +24,11 @@ from app.security.crypto import PhoneCipher
 from contract.wire import MUTATION_NAMES, payload_sha256
 
 SEALED_KEY = "_sealed"
-PENDING_STATES = ("pending", "sent")
+# pending: queued here; sent: in a push whose answer has not been recorded (the engine marks a batch
+# before sending it; a retry sends it again with the same id and payload); acked / rejected: settled.
+OutboxState = Literal["pending", "sent", "acked", "rejected"]
+OUTBOX_STATES: tuple[OutboxState, ...] = ("pending", "sent", "acked", "rejected")
+PENDING_STATES: tuple[OutboxState, ...] = ("pending", "sent")
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from typing import Literal
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, true
 from sqlalchemy.orm import Session
 
+from app.changes import Changes
 from app.db.models import Member, MemberCode, Outbox, Policy, QrKey, UsedNonce
 from app.errors import MemberNotFound, ScanRejected
 from app.qr import (
@@ -44,10 +45,13 @@ from app.qr import (
     verifying_key,
 )
 from app.security.crypto import PhoneCipher
+from app.services.cards import MemberCard, member_card
+from app.services.common import GuideRef
 from app.services.effective import pending_enrollment, pending_enrollment_by_phone
-from app.services.members import MOBILE
+from app.services.members import MOBILE, VisitOutcome, record_visit
 from app.services.outbox import PENDING_STATES
 from app.services.policy import policy_of
+from app.services.tasks import ContactBudget, contact_budget
 from contract.wire import Mutation
 
 log = logging.getLogger(__name__)
@@ -252,3 +256,36 @@ def resolve_scan(session: Session, *, text: str, now: datetime, cipher: PhoneCip
     if kind == "phone":
         return _phone(session, conn, line, cipher)
     return _card(conn, line)
+
+
+# ---------------------------------------------------------------- a scan at the counter
+
+
+VISIT_SOURCE: dict[HitKind, str] = {"member_code": "scan", "card": "card", "phone": "phone"}
+
+
+@dataclass(frozen=True)
+class CounterScan:
+    """What a scan at the counter shows and what it recorded: the hit, the member card, the contact
+    budget (None for a member still pending at HQ) and the visit."""
+
+    hit: ScanHit
+    card: MemberCard
+    budget: ContactBudget | None
+    visit: VisitOutcome
+    changes: Changes
+
+
+def scan_at_counter(
+    session: Session, *, text: str, guide: GuideRef, now: datetime, code_now: datetime, cipher: PhoneCipher
+) -> CounterScan:
+    """Resolve a scanned or typed code, record the visit (served) and build the card, in the caller's one
+    transaction: a scan that shows a card has recorded the visit, so no caller can forget it.
+    `code_now` is HQ's time by this PC's clock offset, for a dynamic code's expiry; `now` is this PC's."""
+    hit = resolve_scan(session, text=text, now=code_now, cipher=cipher)
+    visit = record_visit(
+        session, member_id=hit.member_id, guide=guide, source=VISIT_SOURCE[hit.kind], now=now
+    )
+    card = member_card(session, member_id=hit.member_id, viewer=guide, now=now)
+    budget = None if card.pending_enrollment else contact_budget(session, member_id=hit.member_id, now=now)
+    return CounterScan(hit, card, budget, visit, visit.changes)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import __version__
 from app.changes import EVERYTHING, NOTHING, Changes, of_mutation
@@ -303,6 +303,7 @@ class SyncEngine:
             try:
                 for batch in self._batches(entries):
                     self._check_cancel()
+                    self._mark_sent(batch, report)
                     answer = self.client.push(
                         {"device_id": state.device_id, "mutations": [m.to_wire() for m in batch]}
                     )
@@ -320,6 +321,18 @@ class SyncEngine:
             if resend_from is None and len(entries) < MAX_PUSH_BATCH * 10:
                 return
             resend_from = None  # more pending rows than one read: go round again
+
+    def _mark_sent(self, batch: list[MutationEnvelope], report: SyncReport) -> None:
+        """pending -> sent for a batch about to go out, so the outbox view can tell "queued" from "sent,
+        no answer yet". Only rows still pending: a resend after a lost answer writes nothing."""
+        ids = [m.id for m in batch]
+        with self.ws.db.transaction() as s:
+            marked = s.execute(
+                update(Outbox).where(Outbox.id.in_(ids), Outbox.state == "pending").values(state="sent")
+            )
+        if marked.rowcount:  # type: ignore[attr-defined]
+            report.local_writes += 1
+            report.changes |= Changes.of("outbox")
 
     def _record_results(
         self, batch: list[MutationEnvelope], answer: dict[str, Any], report: SyncReport

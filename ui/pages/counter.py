@@ -44,7 +44,7 @@ from app.services.members import (
     record_visit,
     remove_tag,
 )
-from app.services.scan import classify, resolve_scan
+from app.services.scan import classify, scan_at_counter
 from app.services.tasks import ContactBudget, contact_budget, create_task
 from app.sync.device import lookup_member_online, open_client
 from ui import messages
@@ -67,7 +67,6 @@ from ui.widgets.member_card import MemberCardView
 
 log = logging.getLogger(__name__)
 
-VISIT_SOURCE = {"member_code": "scan", "card": "card", "phone": "phone"}
 REVEAL_SECONDS = 30
 
 
@@ -255,10 +254,11 @@ class CounterPage(QWidget):
             return
 
         def work(s: Any) -> CardView:
-            hit = resolve_scan(s, text=text, now=ws.hq_now(), cipher=ws.cipher)
-            now = ws.clock.now()
-            record_visit(s, member_id=hit.member_id, guide=guide, source=VISIT_SOURCE[hit.kind], now=now)
-            return _card_view(s, hit.member_id, guide, now)
+            # one call resolves the code, records the visit and builds the card
+            scanned = scan_at_counter(
+                s, text=text, guide=guide, now=ws.clock.now(), code_now=ws.hq_now(), cipher=ws.cipher
+            )
+            return CardView(scanned.card, scanned.budget)
 
         self.ctx.runner.mutate(work, description="scan", initiator=self).on_success(
             lambda view: self._on_scanned(view, text if kind == "member_code" else None)
