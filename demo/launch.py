@@ -128,10 +128,12 @@ class DemoHooks:
         self.rng = random.Random()
 
     def member_code(self) -> str:
+        from app.services.binding import unbound_members
+        from app.services.members import some_members
+
         with self.db.read() as s:
-            bound = select(Binding.member_id).where(Binding.active.is_(True))
-            unbound = s.scalars(select(Member.id).where(Member.id.not_in(bound)).limit(200)).all()
-            anyone = s.scalars(select(Member.id).limit(50)).all()
+            unbound = unbound_members(s, limit=200)
+            anyone = some_members(s, limit=50)
         pool = list(unbound) if unbound and self.rng.random() < 0.75 else list(anyone or unbound)
         if not pool:
             raise GuideDeskError("unknown_member")

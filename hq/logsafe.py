@@ -14,7 +14,7 @@ import traceback
 def describe(exc: BaseException) -> str:
     """`IntegrityError (sqlstate 23505)` — the type, and the SQLSTATE when the driver gave one; for a
     chain, each cause's type too."""
-    parts = []
+    parts: list[str] = []
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen and len(parts) < 4:

@@ -117,6 +117,11 @@ def _unused_card_no(session: Session) -> str:
     return card_no  # five clashes in a row is not chance; HQ re-issues on its unique constraint
 
 
+def some_members(session: Session, *, limit: int = 50) -> tuple[str, ...]:
+    """Ids of up to `limit` members of the replica (the demo picks a shopper)."""
+    return tuple(session.scalars(select(Member.id).limit(limit)))
+
+
 def enroll_member(
     session: Session,
     *,
