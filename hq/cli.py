@@ -20,6 +20,7 @@
     guidedesk-hq api-key USERNAME [--label LABEL]
     guidedesk-hq erase-member MEMBER --reason TEXT [--by NAME]
     guidedesk-hq withdraw-consent MEMBER [--by NAME]
+    guidedesk-hq export-members STORE --out FILE.csv|FILE.xlsx [--reveal-phones --purpose TEXT] [--by NAME]
     guidedesk-hq demo [--stores N] [--members-per-store M] [--seed S] [--force] [--json]
 
 Settings come from the environment (hq/config.py); `--db-url` overrides GUIDEDESK_HQ_DB_URL. STORE is a
@@ -40,6 +41,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -56,7 +58,7 @@ from hq.services.devices import issue_enrollment_code, revoke_device
 from hq.services.guides import add_guide
 from hq.services.members import find_member
 from hq.services.policy import current_policy
-from hq.services.privacy import erase_member, prune_personal, withdraw_consent
+from hq.services.privacy import erase_member, export_members, prune_personal, withdraw_consent
 from hq.services.qrkeys import SigningKeyUnavailable, create_signing_key, mint_member_code
 from hq.services.stores import create_store
 from hq.sync.changes import ChangeSet, prune_removes, record
@@ -117,6 +119,12 @@ def _parser() -> argparse.ArgumentParser:
     erase.add_argument("member")
     erase.add_argument("--reason", required=True, help="why (audited; e.g. the request's ticket number)")
     erase.add_argument("--by", default=None, help="who asked for it (default: the shell user)")
+    export = sub.add_parser("export-members", help="a store's members, phones masked unless revealed")
+    export.add_argument("store")
+    export.add_argument("--out", type=Path, required=True, help=".csv or .xlsx")
+    export.add_argument("--reveal-phones", action="store_true", help="full numbers (needs --purpose)")
+    export.add_argument("--purpose", default=None, help="why full numbers are needed (audited)")
+    export.add_argument("--by", default=None)
     withdraw = sub.add_parser("withdraw-consent", help="a member leaves outreach: no task lists, no contact")
     withdraw.add_argument("member")
     withdraw.add_argument("--by", default=None)
@@ -337,6 +345,23 @@ def _erase(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
     return 0
 
 
+def _export_members(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
+    from hq.console.export import csv_bytes, xlsx_bytes
+
+    if args.reveal_phones and not args.purpose:
+        print("error: --reveal-phones needs --purpose (it is audited)", file=sys.stderr)
+        return 2
+    with runtime.db.write() as s:
+        export = export_members(s, store=args.store, by=_who(args), now=runtime.now(),
+                                reveal_purpose=args.purpose if args.reveal_phones else None)  # fmt: skip
+    table: list[list[Any]] = [list(export.header), *[list(r) for r in export.rows]]
+    data = xlsx_bytes(table, sheet="members") if args.out.suffix.lower() == ".xlsx" else csv_bytes(table)
+    args.out.write_bytes(data)
+    shown = "full phones (audited with the purpose)" if export.phones_revealed else "masked phones"
+    out(f"wrote {len(export.rows)} member(s) with {shown} to {args.out}")
+    return 0
+
+
 def _withdraw(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
     changes = ChangeSet()
     now = runtime.now()
@@ -380,6 +405,7 @@ COMMANDS: dict[str, Callable[[HqRuntime, argparse.Namespace, Out], int]] = {
     "prune": _prune,
     "erase-member": _erase,
     "withdraw-consent": _withdraw,
+    "export-members": _export_members,
     "demo": _demo,
     **cli_users.COMMANDS,
 }

@@ -23,6 +23,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -274,3 +275,60 @@ def prune_personal(
     if old_notes:
         session.execute(delete(Note).where(Note.created_at < before))
     return PruneCounts(visits, audits, len(old_notes))
+
+
+# ---------------------------------------------------------------- exports
+
+
+EXPORT_COLUMNS = ("card_no", "name", "phone", "level", "stage", "consent_withdrawn")
+PURPOSE_MAX = 100
+
+
+@dataclass(frozen=True)
+class MemberExport:
+    header: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+    phones_revealed: bool
+
+
+def mask_phone(phone: str | None) -> str:
+    return "" if not phone else phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else "****"
+
+
+def export_members(
+    session: Session, *, store: str, by: str, now: datetime, reveal_purpose: str | None = None
+) -> MemberExport:
+    """A store's members for an export (CSV/XLSX are the caller's): phones masked unless a stated
+    `reveal_purpose` comes with the request — the caller decides who may give one (the CLI is an admin's
+    shell; the console checks its own permission). Erased members are left out. Audited
+    (`members.export`: who, the store, the row count, masked or revealed, the purpose)."""
+    from hq.services.stores import find_store
+
+    target = find_store(session, store)
+    purpose = reveal_purpose.strip() if reveal_purpose is not None else None
+    if purpose is not None and not 0 < len(purpose) <= PURPOSE_MAX:
+        raise Invalid("bad_purpose", max=PURPOSE_MAX)
+    members = session.execute(
+        select(
+            Member.card_no, Member.name, Member.phone, Member.level, Member.stage, Member.consent_withdrawn
+        )
+        .where(Member.store_id == target.id, Member.erased_at.is_(None))
+        .order_by(Member.card_no)
+    ).all()
+    rows: list[tuple[Any, ...]] = [
+        (m.card_no, m.name, (m.phone or "") if purpose else mask_phone(m.phone), m.level, m.stage,
+         bool(m.consent_withdrawn))
+        for m in members
+    ]  # fmt: skip
+    details: dict[str, object] = {
+        "by": by[:64],
+        "rows": len(rows),
+        "phones": "revealed" if purpose else "masked",
+    }
+    if purpose:
+        details["purpose"] = purpose
+    session.add(
+        AuditEvent(at=now, store_id=target.id, actor="admin", action="members.export", details=details)
+    )
+    session.flush()
+    return MemberExport(EXPORT_COLUMNS, rows, purpose is not None)

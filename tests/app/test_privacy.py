@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 
 from app.cli import main
 from app.db.models import Activity, AuditEvent, Member, MemberTag, Note, Outbox, SyncState, Visit
-from app.errors import RuleRefused
+from app.errors import AuthError, RuleRefused
 from app.services.cards import member_card
 from app.services.export import export_stats
 from app.services.guides import reveal_phone
+from app.services.member_export import export_members
 from app.services.members import add_note, record_visit
 from app.services.privacy import withdraw_consent
 from app.services.stats import guide_day_stats
@@ -168,3 +169,28 @@ def test_a_stale_workstation_shows_names_only_and_refuses_reveal_and_export(
         assert not card.restricted and card.phone_masked == "139****2222"
         revealed = reveal_phone(s, member_id=member_id, guide=seeded.guide, now=now, cipher=ws.cipher)
         assert revealed.phone == "13900002222"
+
+
+def test_the_manager_export_masks_phones_unless_a_purpose_is_given(ws: Workstation, tmp_path) -> None:
+    """The member export carries 139****2222, never the number, unless the manager gives a purpose; then
+    full numbers, audited here and queued for HQ with the purpose. A guide may not export. Failed before
+    the change: there was no member export to minimise."""
+    seeded = seed(ws)
+    now = ws.clock.now()
+    masked, full = tmp_path / "masked.csv", tmp_path / "full.csv"
+    with ws.db.transaction() as s:
+        result = export_members(s, path=masked, fmt="csv", manager=seeded.manager, now=now, cipher=ws.cipher)
+        export_members(s, path=full, fmt="csv", manager=seeded.manager, now=now, cipher=ws.cipher,
+                       reveal_purpose="年度会员回访外呼")  # fmt: skip
+        with pytest.raises(AuthError):
+            export_members(s, path=masked, fmt="csv", manager=seeded.guide, now=now, cipher=ws.cipher)
+    text = masked.read_text(encoding="utf-8-sig")
+    assert result.rows == 6 and not result.phones_revealed
+    assert "139****2222" in text and "13900002222" not in text
+    assert "13900002222" in full.read_text(encoding="utf-8-sig")
+    with ws.db.read() as s:
+        audits = s.scalars(select(AuditEvent.details).where(AuditEvent.action == "members.export")).all()
+        queued = [r.args for r in s.scalars(select(Outbox).where(Outbox.name == Mutation.AUDIT_APPEND))]
+    assert [a["phones"] for a in audits] == ["masked", "revealed"]
+    assert audits[1]["purpose"] == "年度会员回访外呼"
+    assert any(q.get("details", {}).get("purpose") == "年度会员回访外呼" for q in queued)

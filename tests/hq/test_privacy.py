@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from contract.wire import Mutation
+from hq.cli import main as cli_main
+from hq.config import Settings
+from hq.db.database import HqDatabase
 from hq.db.models import AuditEvent, Member, MemberCode, MemberTag, Note, TaskItem, Visit
+from hq.services.members import add_member
 from hq.services.privacy import prune_personal
+from hq.sync.changes import ChangeSet, record
 from tests.hq.harness import ADMIN_TOKEN, Hq
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -168,3 +175,37 @@ def test_a_withdrawal_pushed_from_the_counter_cancels_open_items_and_is_pulled_b
     changes = till.pull_all()
     assert any(c["t"] == "member" and c["data"]["consent_withdrawn"] for c in changes)
     assert any(c["t"] == "task_item" and c["data"]["state"] == "cancelled" for c in changes)
+
+
+def test_hq_member_export_masks_phones_unless_revealed_with_a_purpose(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`guidedesk-hq export-members`: masked phones by default; --reveal-phones needs --purpose, and the
+    purpose is audited; erased members are not exported. Failed before the change: no such command."""
+    monkeypatch.setenv("GUIDEDESK_HQ_DATA_DIR", str(tmp_path / "hq"))
+    monkeypatch.delenv("GUIDEDESK_HQ_DB_URL", raising=False)
+    monkeypatch.delenv("GUIDEDESK_HQ_SECRET", raising=False)
+    lines: list[str] = []
+    assert cli_main(["create-store", "SZ01", "深圳海岸城店"], out=lines.append) == 0
+    settings = Settings.from_env()
+    db = HqDatabase(settings.db_url, pool_size=1)
+    with db.write() as s:
+        changes = ChangeSet()
+        add_member(s, store="SZ01", name="刘洋", phone="13800001111", now=settings.clock(), changes=changes)
+        gone = add_member(
+            s, store="SZ01", name="删除", phone="13800002222", now=settings.clock(), changes=changes
+        )
+        record(s, changes, now=settings.clock())
+    assert cli_main(["erase-member", gone.id, "--reason", "request"], out=lines.append) == 0
+    masked, full = tmp_path / "m.csv", tmp_path / "f.xlsx"
+    assert cli_main(["export-members", "SZ01", "--out", str(masked)], out=lines.append) == 0
+    text = masked.read_text(encoding="utf-8-sig")
+    assert "138****1111" in text and "13800001111" not in text and "删除" not in text
+    assert cli_main(["export-members", "SZ01", "--out", str(full), "--reveal-phones"], out=lines.append) == 2
+    assert not full.exists()
+    argv = ["export-members", "SZ01", "--out", str(full), "--reveal-phones", "--purpose", "年度回访"]
+    assert cli_main(argv, out=lines.append) == 0 and full.read_bytes()[:2] == b"PK"
+    with db.read() as s:
+        audits = s.scalars(select(AuditEvent.details).where(AuditEvent.action == "members.export")).all()
+    db.dispose()
+    assert [(a["phones"], a.get("purpose")) for a in audits] == [("masked", None), ("revealed", "年度回访")]
