@@ -209,6 +209,15 @@ ZH: dict[str, str] = {
     "Enrollment code": "注册码",
     "New enrollment code": "生成注册码",
     "New store": "新建门店",
+    "Employee no": "工号",
+    "Reset PIN": "重置 PIN",
+    "Departure (hand over members to)": "离职（会员移交给）",
+    "Departed": "已离职",
+    "Depart": "办理离职",
+    "This guide leaves: their members and open tasks go to the colleague chosen. Continue?": "该导购离职：其专属会员和未完成任务将移交给所选同事。继续吗？",
+    "guide": "导购",
+    "manager": "店长",
+    "Add guide": "添加导购",
     "HQ address": "总部地址",
     "Expires": "有效期至",
     "Shown once, single use. Print this page for the store's new counter PC.": "只显示一次，仅能使用一次。请打印此页，供门店新收银电脑登记使用。",
@@ -255,6 +264,11 @@ ERRORS_ZH: dict[str, str] = {
     "bad_resolution": "请填写处理说明（最多 200 字）。",
     "store_code_taken": "门店编码已存在。",
     "bad_ttl_hours": "有效期应为 1 到 720 小时。",
+    "bad_pin": "PIN 应为 4 到 12 位数字。",
+    "bad_handover_guide": "请选择同一门店的另一位在职导购。",
+    "bad_employee_no": "工号无效。",
+    "employee_no_taken": "工号已存在。",
+    "unknown_guide": "导购不存在。",
 }
 
 

@@ -18,10 +18,11 @@ from contract.policy import POLICY_FIELDS, POLICY_RANGES
 from hq.console.web import PREFIX, Ctx, error_text, need, posting, redirect, render
 from hq.db.models import PolicyRevision
 from hq.errors import HqError, Invalid
-from hq.services import admin
+from hq.services import admin, staff
 from hq.services.devices import issue_enrollment_code
+from hq.services.guides import add_guide
 from hq.services.policy import current_policy, new_revision
-from hq.services.stores import create_store, list_stores
+from hq.services.stores import create_store, find_store, list_stores
 from hq.services.tags import create_tag, create_tag_group
 
 router = APIRouter()
@@ -249,3 +250,87 @@ def enrollment_code(
 def list_stores_once(ctx: Ctx) -> list[Any]:
     with ctx.read() as session:
         return list(list_stores(session))
+
+
+# ---------------------------------------------------------------- guides of a store
+
+
+def _guides_page(ctx: Ctx, request: Request, store_id: str, status: int = 200, **values: Any) -> Response:
+    with ctx.read() as session:
+        try:
+            store = find_store(session, store_id[:64])
+            guides = admin.list_guides(session, store=store.id)
+        except HqError:
+            return render(ctx, request, "not_found.html", 404)
+    values.setdefault("error", None)
+    values.setdefault("notice", None)
+    return render(ctx, request, "guides.html", status, store=store, guides=guides, **values)
+
+
+@router.get("/stores/{store_id}/guides")
+def guides_page(store_id: str, ctx: Annotated[Ctx, Depends(need("stores"))]) -> Response:
+    return _guides_page(ctx, ctx.request, store_id)
+
+
+@router.post("/stores/{store_id}/guides")
+def add_guide_post(
+    store_id: str, request: Request, ctx: Annotated[Ctx, Depends(posting("stores"))]
+) -> Response:
+    try:
+        with ctx.write() as (session, changes, now):
+            guide = add_guide(
+                session,
+                store=store_id[:64],
+                employee_no=ctx.field("employee_no"),
+                name=ctx.field("name"),
+                pin=ctx.field("pin"),
+                role=ctx.field("role") or "guide",
+                now=now,
+                changes=changes,
+            )
+            ctx.audit(
+                session,
+                "guide.add",
+                subject_id=guide.id,
+                store_id=guide.store_id,
+                details={"employee_no": guide.employee_no, "role": guide.role},
+            )
+    except HqError as exc:
+        return _guides_page(ctx, request, store_id, 400, error=error_text(ctx.lang, exc))
+    return redirect(f"{PREFIX}/stores/{store_id}/guides", request)
+
+
+@router.post("/guides/{guide_id}/pin")
+def reset_pin_post(
+    guide_id: str, request: Request, ctx: Annotated[Ctx, Depends(posting("stores"))]
+) -> Response:
+    try:
+        with ctx.write() as (session, changes, _now):
+            guide = staff.reset_pin(session, guide_id=guide_id[:36], pin=ctx.field("pin"), changes=changes)
+            ctx.audit(session, "guide.reset_pin", subject_id=guide.id, store_id=guide.store_id)
+    except HqError as exc:
+        return render(ctx, request, "refused_form.html", 400, error=error_text(ctx.lang, exc))
+    return redirect(f"{PREFIX}/stores/{guide.store_id}/guides", request)
+
+
+@router.post("/guides/{guide_id}/depart")
+def depart_post(guide_id: str, request: Request, ctx: Annotated[Ctx, Depends(posting("stores"))]) -> Response:
+    try:
+        with ctx.write() as (session, changes, now):
+            done = staff.depart(
+                session,
+                guide_id=guide_id[:36],
+                to_guide_id=ctx.field("to_guide_id")[:36],
+                now=now,
+                changes=changes,
+            )
+            ctx.audit(
+                session,
+                "guide.depart",
+                subject_id=done.guide.id,
+                store_id=done.guide.store_id,
+                details={"to_guide_id": done.to_guide_id, "bindings": done.bindings, "tasks": done.tasks},
+            )
+    except HqError as exc:
+        return render(ctx, request, "refused_form.html", 400, error=error_text(ctx.lang, exc))
+    return redirect(f"{PREFIX}/stores/{done.guide.store_id}/guides", request)

@@ -260,3 +260,47 @@ def test_policy_revision_and_enrollment_code_with_qr(console: Console) -> None:
     issued = client.post(f"/console/stores/{store.id}/enrollment-code", data={"csrf": csrf})
     assert issued.status_code == 200
     assert 'id="enroll-qr"' in issued.text and "data:image/png;base64," in issued.text
+
+
+def test_departure_hands_members_over_to_a_colleague(console: Console) -> None:
+    """A departing guide's active binding ends with reason `departure` and the colleague holds the member;
+    the guide can no longer be used, and a PIN reset gives another guide a new hash."""
+    from hq.db.models import Binding, Guide
+
+    store = console.hq.store("SH001", "上海南京西路店")
+    leaving, taking = console.hq.guide(store, "李娜"), console.hq.guide(store, "王芳")
+    member = console.hq.member(store, "张伟", phone="13800000001")
+    now = console.hq.clock()
+    with console.hq.tx() as (s, _changes):
+        s.add(
+            Binding(
+                id="b-old",
+                member_id=member.id,
+                guide_id=leaving.id,
+                store_id=store.id,
+                active=True,
+                bound_at=now,
+            )
+        )
+    client, csrf = console.sign_in("admin")
+    assert client.get(f"/console/stores/{store.id}/guides").status_code == 200
+    answer = client.post(
+        f"/console/guides/{leaving.id}/depart",
+        data={"csrf": csrf, "to_guide_id": taking.id},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    with console.hq.runtime.db.read() as s:
+        rows = {b.id: (b.guide_id, b.active, b.ended_reason) for b in s.scalars(select(Binding))}
+        assert rows.pop("b-old") == (leaving.id, False, "departure")
+        assert list(rows.values()) == [(taking.id, True, None)]
+        assert s.get(Guide, leaving.id).active is False
+        old_hash = s.get(Guide, taking.id).pin_hash
+    assert (
+        client.post(
+            f"/console/guides/{taking.id}/pin", data={"csrf": csrf, "pin": "135790"}, follow_redirects=False
+        ).status_code
+        == 303
+    )
+    with console.hq.runtime.db.read() as s:
+        assert s.get(Guide, taking.id).pin_hash != old_hash
