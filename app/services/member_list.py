@@ -85,7 +85,7 @@ class PageKey:
     id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a scrolled-through list holds many of these
 class MemberRow:
     id: str
     name: str

@@ -264,11 +264,19 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Sleeping</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Unbound</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Unbound (pending HQ)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>pending HQ</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

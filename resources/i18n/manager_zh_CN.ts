@@ -264,12 +264,20 @@
         <translation>在本机办理，等待总部确认</translation>
     </message>
     <message>
+        <source>Sleeping</source>
+        <translation>沉睡</translation>
+    </message>
+    <message>
         <source>Unbound</source>
         <translation>未绑定</translation>
     </message>
     <message>
         <source>Unbound (pending HQ)</source>
         <translation>未绑定（待总部确认）</translation>
+    </message>
+    <message>
+        <source>pending HQ</source>
+        <translation>待总部确认</translation>
     </message>
 </context>
 <context>

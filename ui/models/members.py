@@ -229,7 +229,7 @@ class MembersTableModel(QAbstractTableModel):
         if column == 3:
             stage = stage_title(row.stage)
             return (
-                f"{stage} · {QCoreApplication.translate('MembersTableModel', 'Sleeping')}"
+                stage + " · " + QCoreApplication.translate("MembersTableModel", "Sleeping")
                 if row.sleeping
                 else stage
             )
@@ -243,7 +243,7 @@ class MembersTableModel(QAbstractTableModel):
                     else QCoreApplication.translate("MembersTableModel", "Unbound (pending HQ)")
                 )
             return (
-                f"{row.bound_guide_name} · {QCoreApplication.translate('MembersTableModel', 'pending HQ')}"
+                row.bound_guide_name + " · " + QCoreApplication.translate("MembersTableModel", "pending HQ")
                 if row.binding_pending
                 else row.bound_guide_name
             )

@@ -76,8 +76,8 @@ def _settings(ctx: AppContext) -> QWidget:
 PAGES: list[PageSpec] = [
     PageSpec("counter", QT_TRANSLATE_NOOP("pages", "Counter"), _counter, icon="counter", shortcut="Ctrl+1"),
     PageSpec("sync", QT_TRANSLATE_NOOP("pages", "Outbox & conflicts"), _sync, icon="sync", shortcut="Ctrl+9"),
-    PageSpec("members", QT_TRANSLATE_NOOP("pages", "Members"), _members, icon="members", shortcut="Ctrl+2"),
-    PageSpec("tasks", QT_TRANSLATE_NOOP("pages", "Tasks"), _tasks, icon="tasks", shortcut="Ctrl+3"),
+    PageSpec("members", QT_TRANSLATE_NOOP("pages", "Members"), _members, icon="enroll", shortcut="Ctrl+2"),
+    PageSpec("tasks", QT_TRANSLATE_NOOP("pages", "Tasks"), _tasks, icon="follow_up", shortcut="Ctrl+3"),
     PageSpec("stats", QT_TRANSLATE_NOOP("pages", "Store stats"), _stats, True, "stats", "Ctrl+4"),
     PageSpec(
         "transfers",

@@ -77,7 +77,9 @@ class StatsPage(QWidget):
         self.table = QTableView(objectName="statsTable")
         self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # no clipped headers
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.chart = QChart()
         self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         self.series = {key: QLineSeries() for key in ("bindings", "enrollments", "join_rate")}
@@ -205,7 +207,8 @@ class StatsPage(QWidget):
         last = QDateTime(QDate(report.end.year, report.end.month, report.end.day), QTime(23, 59))
         self.x_axis.setRange(first, last)
         self.x_axis.setTickCount(min(8, max(2, (report.end - report.start).days + 1)))
-        self.count_axis.setRange(0, top * 1.1)
+        self.count_axis.setRange(0, max(4, top))
+        self.count_axis.applyNiceNumbers()  # whole-number ticks, however small the counts
 
     def _show_texts(self) -> None:
         report = self.report
