@@ -6,6 +6,7 @@ day (`contract.storetime`, shared with HQ).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -18,6 +19,10 @@ __all__ = ["STORE_TZ", "Clock", "FixedClock", "SystemClock", "day_start", "store
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
+    def monotonic(self) -> float:
+        """Seconds on a clock that setting the PC's date and time does not move (lock-outs count on it)."""
+        ...
+
 
 class SystemClock:
     """Wall-clock UTC now."""
@@ -25,18 +30,32 @@ class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
+    def monotonic(self) -> float:
+        return time.monotonic()
+
 
 @dataclass
 class FixedClock:
     """A clock that stands still until moved: for tests and the demo generator."""
 
     at: datetime
+    mono: float = 1_000.0
 
     def now(self) -> datetime:
         return self.at
 
+    def monotonic(self) -> float:
+        return self.mono
+
     def advance(self, **delta: float) -> None:
-        self.at = self.at + timedelta(**delta)
+        """Time passes: the wall clock and the monotonic clock move together."""
+        step = timedelta(**delta)
+        self.at = self.at + step
+        self.mono += step.total_seconds()
+
+    def set_wall(self, at: datetime) -> None:
+        """Someone sets the PC's date and time: only the wall clock moves."""
+        self.at = at
 
 
 def utc(at: datetime) -> datetime:

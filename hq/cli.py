@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     guide.add_argument("employee_no")
     guide.add_argument("name")
     guide.add_argument("--role", choices=("guide", "manager"), default="guide")
-    guide.add_argument("--pin", help="4–12 digits (default: asked for, or generated with --generate-pin)")
+    guide.add_argument("--pin", help="6–12 digits (default: asked for, or generated with --generate-pin)")
     guide.add_argument("--generate-pin", action="store_true", help="make a random 6-digit PIN and print it")
     code = sub.add_parser("enroll-code", help="a one-time code that enrolls one workstation of a store")
     code.add_argument("store")

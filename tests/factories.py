@@ -38,11 +38,11 @@ _PIN_HASH_CACHE: dict[str, str] = {}
 
 
 def pin_hash(pin: str = PIN) -> str:
-    # Cheap scrypt cost in tests; the format and verification path are the real ones.
+    # The real cost (the verifier refuses cheaper hashes), made once per PIN for the whole session.
     from contract.pins import hash_pin
 
     if pin not in _PIN_HASH_CACHE:
-        _PIN_HASH_CACHE[pin] = hash_pin(pin, n=2**10)
+        _PIN_HASH_CACHE[pin] = hash_pin(pin)
     return _PIN_HASH_CACHE[pin]
 
 

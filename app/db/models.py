@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -350,7 +351,10 @@ class LoginState(Base):
     __tablename__ = "login_state"
     employee_no: Mapped[str] = mapped_column(String(32), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)  # for the message only
+    # The lock-out on the monotonic clock (seconds), which the PC's date and time do not move.
+    lock_mono_start: Mapped[float | None] = mapped_column(Float)
+    lock_mono_until: Mapped[float | None] = mapped_column(Float)
 
 
 class TransferRequest(Base):

@@ -19,6 +19,7 @@ unknown number is counted, locked and answered exactly like a known one with a w
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -83,13 +84,37 @@ def _refused(error: AuthError) -> LoginAttempt:
     return LoginAttempt(guide=None, error=error)
 
 
+def _locked(state: LoginState, now: datetime, mono: float) -> datetime | None:
+    """Until when (for the message) the number is locked, or None. The lock-out runs on the monotonic
+    clock, which setting the PC's date and time does not move: a clock set forward does not end it, one
+    set back does not lengthen it. After a restart of the PC (the monotonic clock began again, below the
+    lock's start) the whole lock-out runs again from the restart (time since boot counts: never less than
+    the real time elapsed)."""
+    if state.lock_mono_until is None:
+        return None
+    if state.lock_mono_start is None or mono < state.lock_mono_start:  # the PC restarted meanwhile
+        state.lock_mono_start, state.lock_mono_until = 0.0, LOCK_FOR.total_seconds()
+    left = state.lock_mono_until - mono
+    if left <= 0:
+        return None
+    return now + timedelta(seconds=left)
+
+
 def attempt_login(
-    session: Session, *, employee_no: str, pin: str, now: datetime, manager: bool = False
+    session: Session,
+    *,
+    employee_no: str,
+    pin: str,
+    now: datetime,
+    manager: bool = False,
+    monotonic: float | None = None,
 ) -> LoginAttempt:
     """Check an employee number + PIN against the replica's PIN hash, offline.
 
     Never raises for a refused attempt; returns it with `error` set to AuthError `wrong_pin`
     (attempts_left), `locked` (until), `guide_inactive` or, with `manager=True`, `manager_required`.
+    `monotonic`: the workstation clock's monotonic seconds (`Clock.monotonic()`; default the system's),
+    which the lock-out counts on.
     Writes the counter and audit rows in the caller's transaction: THE CALLER MUST COMMIT even when the
     attempt was refused, or the failure is forgotten. An empty or oversized employee number is bad input
     (InvalidInput("bad_employee_no")): nothing is written.
@@ -98,17 +123,17 @@ def attempt_login(
     if not number or len(number) > EMPLOYEE_NO_MAX:
         raise InvalidInput("bad_employee_no", max_length=EMPLOYEE_NO_MAX)
     who = {"employee_no": number}
+    mono = time.monotonic() if monotonic is None else monotonic
     state = session.get(LoginState, number)
     if state is None:
         state = LoginState(employee_no=number, failures=0)
         session.add(state)
-    if state.locked_until is not None and now < state.locked_until:
-        # A clock set back (DESIGN §8: skew of a year) must not turn five minutes into a year.
-        if state.locked_until - now > LOCK_FOR:
-            state.locked_until = now + LOCK_FOR
+    until = _locked(state, now, mono)
+    if until is not None:
+        state.locked_until = until
         append_audit(session, action="login.locked", guide_id=None, now=now, details=who)
         session.flush()
-        return _refused(AuthError("locked", until=state.locked_until))
+        return _refused(AuthError("locked", until=until))
 
     guide = session.execute(select(Guide).where(Guide.employee_no == number)).scalar_one_or_none()
     if guide is None:
@@ -125,6 +150,7 @@ def attempt_login(
         state.failures = (state.failures or 0) + 1
         if state.failures >= MAX_FAILURES:
             state.failures, state.locked_until = 0, now + LOCK_FOR
+            state.lock_mono_start, state.lock_mono_until = mono, mono + LOCK_FOR.total_seconds()
             append_audit(session, action="login.lock", guide_id=None, now=now, details=who)
             session.flush()
             return _refused(AuthError("locked", until=state.locked_until))
@@ -135,6 +161,7 @@ def attempt_login(
     assert guide is not None
     # The right PIN ends the run of wrong ones, whatever happens next.
     state.failures, state.locked_until = 0, None
+    state.lock_mono_start = state.lock_mono_until = None
     if not guide.active:
         append_audit(session, action="login.inactive", guide_id=guide.id, now=now)
         session.flush()
@@ -150,19 +177,25 @@ def attempt_login(
     )
 
 
-def login(db: Database, *, employee_no: str, pin: str, now: datetime) -> GuideRef:
+def login(
+    db: Database, *, employee_no: str, pin: str, now: datetime, monotonic: float | None = None
+) -> GuideRef:
     """Log a guide in, or raise AuthError (`wrong_pin`, `locked`, `guide_inactive`). The attempt is
     committed in its own transaction before anything is raised."""
     with db.transaction() as session:
-        attempt = attempt_login(session, employee_no=employee_no, pin=pin, now=now)
+        attempt = attempt_login(session, employee_no=employee_no, pin=pin, now=now, monotonic=monotonic)
     return attempt.unwrap()
 
 
-def require_manager(db: Database, *, employee_no: str, pin: str, now: datetime) -> GuideRef:
+def require_manager(
+    db: Database, *, employee_no: str, pin: str, now: datetime, monotonic: float | None = None
+) -> GuideRef:
     """A manager's number + PIN for a manager action (approvals, exports): same lock-out as login, and
     AuthError("manager_required") for a guide who is not a manager. Commits the attempt, then raises."""
     with db.transaction() as session:
-        attempt = attempt_login(session, employee_no=employee_no, pin=pin, now=now, manager=True)
+        attempt = attempt_login(
+            session, employee_no=employee_no, pin=pin, now=now, manager=True, monotonic=monotonic
+        )
     return attempt.unwrap()
 
 

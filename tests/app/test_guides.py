@@ -3,6 +3,8 @@ phone reveal."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select, update
 
@@ -32,12 +34,19 @@ def store(ws):
 def try_once(ws, employee_no, pin, *, manager=False) -> LoginAttempt:
     """One attempt in its own transaction, the way the UI's task runner makes it."""
     with ws.db.transaction() as s:
-        return attempt_login(s, employee_no=employee_no, pin=pin, now=ws.clock.now(), manager=manager)
+        return attempt_login(
+            s,
+            employee_no=employee_no,
+            pin=pin,
+            now=ws.clock.now(),
+            manager=manager,
+            monotonic=ws.clock.monotonic(),
+        )
 
 
 def refusal(ws, employee_no, pin) -> str:
     with pytest.raises(AuthError) as exc:
-        login(ws.db, employee_no=employee_no, pin=pin, now=ws.clock.now())
+        login(ws.db, employee_no=employee_no, pin=pin, now=ws.clock.now(), monotonic=ws.clock.monotonic())
     return exc.value.code
 
 
@@ -85,7 +94,10 @@ def test_the_lock_lapses_after_five_minutes_and_survives_a_restart(ws, store, cl
         clock.advance(minutes=4, seconds=59)
         assert refusal(reopened, "A002", PIN) == "locked", "a restart does not open a locked number"
         clock.advance(seconds=2)
-        assert login(reopened.db, employee_no="A002", pin=PIN, now=clock.now()).id == "g-li"
+        assert (
+            login(reopened.db, employee_no="A002", pin=PIN, now=clock.now(), monotonic=clock.monotonic()).id
+            == "g-li"
+        )
         attempt = try_once(reopened, "A002", WRONG)
         assert attempt.error is not None and attempt.error.details["attempts_left"] == 4
     finally:
@@ -105,12 +117,36 @@ def test_a_clock_set_back_does_not_lengthen_the_lock(ws, store, clock):
     """A till whose clock jumps back a year is locked for five minutes from then, not for a year."""
     for _ in range(5):
         try_once(ws, "A002", WRONG)
-    clock.advance(days=-365)
+    clock.set_wall(clock.now() - timedelta(days=365))
     attempt = try_once(ws, "A002", PIN)
     assert attempt.error is not None and attempt.error.code == "locked"
     assert attempt.error.details["until"] == clock.now() + LOCK_FOR
     clock.advance(minutes=5, seconds=1)
     assert try_once(ws, "A002", PIN).ok
+
+
+def test_a_clock_set_forward_does_not_end_the_lock(ws, store, clock):
+    """Five wrong PINs, then the PC's date set a day ahead: the right PIN is still refused, because the
+    lock-out counts on the monotonic clock. Fails on the code before the fix: the lock followed the
+    wall clock, so setting it forward cleared the lock and a guesser got five more tries each time."""
+    for _ in range(5):
+        with ws.db.transaction() as s:
+            attempt_login(s, employee_no="A002", pin=WRONG, now=clock.now())
+    clock.at = clock.at + timedelta(days=1)  # someone sets the PC's date forward
+    with ws.db.transaction() as s:
+        attempt = attempt_login(s, employee_no="A002", pin=PIN, now=clock.now())
+    assert attempt.error is not None and attempt.error.code == "locked"
+
+
+def test_pins_are_six_digits_and_cheap_hashes_never_verify():
+    """HQ refuses PINs under six digits, and the workstation refuses a stored hash cheaper than the
+    minimum cost even when the PIN is right. Fails on the code before the fix: 4-digit PINs were valid
+    and a hash naming n=2**10 verified."""
+    from contract.pins import hash_pin, valid_pin, verify_pin
+
+    assert not valid_pin("2468") and not valid_pin("24680") and valid_pin("246810")
+    assert not verify_pin("246810", hash_pin("246810", n=2**10))
+    assert verify_pin("246810", hash_pin("246810"))
 
 
 def test_unknown_employee_gets_the_same_answer_as_a_wrong_pin(ws, store):
@@ -142,7 +178,9 @@ def test_inactive_guide_cannot_log_in(ws, store):
 
 def test_manager_actions_need_a_manager_pin(ws, store):
     """Approvals and exports ask for a manager; a guide's PIN is not enough."""
-    assert require_manager(ws.db, employee_no="A001", pin=PIN, now=ws.clock.now()).is_manager
+    assert require_manager(
+        ws.db, employee_no="A001", pin=PIN, now=ws.clock.now(), monotonic=ws.clock.monotonic()
+    ).is_manager
     with pytest.raises(AuthError) as exc:
         require_manager(ws.db, employee_no="A002", pin=PIN, now=ws.clock.now())
     assert exc.value.code == "manager_required"
@@ -152,9 +190,13 @@ def test_the_manager_check_locks_like_login(ws, store):
     """Guessing at the manager prompt locks the manager's number for login too."""
     for _ in range(5):
         with pytest.raises(AuthError):
-            require_manager(ws.db, employee_no="A001", pin=WRONG, now=ws.clock.now())
+            require_manager(
+                ws.db, employee_no="A001", pin=WRONG, now=ws.clock.now(), monotonic=ws.clock.monotonic()
+            )
     with pytest.raises(AuthError) as exc:
-        require_manager(ws.db, employee_no="A001", pin=PIN, now=ws.clock.now())
+        require_manager(
+            ws.db, employee_no="A001", pin=PIN, now=ws.clock.now(), monotonic=ws.clock.monotonic()
+        )
     assert exc.value.code == "locked"
     assert refusal(ws, "A001", PIN) == "locked"
 

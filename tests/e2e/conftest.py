@@ -31,7 +31,7 @@ from hq.services.stores import StoreView
 from tests.hq.harness import Hq
 
 ROOT = Path(__file__).resolve().parents[2]
-PIN = "2468"
+PIN = "246824"
 
 
 def _free_port() -> int:

@@ -119,6 +119,7 @@ def _fresh_db(kind: str, request: pytest.FixtureRequest, tmp_path: Path, templat
 def cheap_pin_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Guides' PIN hashes at the lowest scrypt cost: the suite creates many guides."""
     monkeypatch.setattr(pins, "COST_N", 2**4)
+    monkeypatch.setattr(pins, "MIN_COST_N", 2**4)
 
 
 def _hq(url: str, tmp_path: Path) -> Iterator[Hq]:

@@ -71,7 +71,7 @@ class Hq:
             return create_store(s, code=code, name=name or f"门店{code}", now=self.clock(), changes=changes)
 
     def guide(
-        self, store: StoreView, name: str = "导购", *, role: str = "guide", pin: str = "2468"
+        self, store: StoreView, name: str = "导购", *, role: str = "guide", pin: str = "246824"
     ) -> GuideView:
         with self.tx() as (s, changes):
             return add_guide(

@@ -65,11 +65,11 @@ def test_stores_and_guides_are_created_listed_deactivated_and_reach_the_till(hq:
     store = _ok(_post(hq, "/stores", {"code": "SH01", "name": "上海店"}), 201)["store"]
     assert _post(hq, "/stores", {"code": "SH01", "name": "again"}).json()["error"] == "store_code_taken"
     assert [s["code"] for s in _ok(_get(hq, "/stores"))["stores"]] == ["SH01"]
-    guide = _ok(_post(hq, "/stores/SH01/guides", {"employee_no": "E1", "name": "王芳", "pin": "2468"}), 201)
+    guide = _ok(_post(hq, "/stores/SH01/guides", {"employee_no": "E1", "name": "王芳", "pin": "246824"}), 201)
     assert guide["guide"]["store_id"] == store["id"] and "pin" not in str(guide)
     bad_pin = _post(hq, "/stores/SH01/guides", {"employee_no": "E2", "name": "x", "pin": "12a4"})
     assert bad_pin.status_code == 400 and bad_pin.json()["error"] == "bad_pin"
-    unknown = _post(hq, "/stores/NOPE/guides", {"employee_no": "E3", "name": "x", "pin": "1234"})
+    unknown = _post(hq, "/stores/NOPE/guides", {"employee_no": "E3", "name": "x", "pin": "123456"})
     assert unknown.status_code == 404 and unknown.json()["error"] == "unknown_store"
     _ok(_post(hq, f"/guides/{guide['guide']['id']}/deactivate", {}))
     listed = _ok(_get(hq, "/stores/SH01/guides"))["guides"]

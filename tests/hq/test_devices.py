@@ -161,13 +161,13 @@ def test_pin_hashes_made_at_hq_verify_on_the_workstation(hq: Hq) -> None:
     store = hq.store()
     with hq.tx() as (s, changes):
         guide = add_guide(
-            s, store=store.id, employee_no="E1", name="陈静", pin="8642", now=hq.clock(), changes=changes
+            s, store=store.id, employee_no="E1", name="陈静", pin="864208", now=hq.clock(), changes=changes
         )
         from hq.db.models import Guide
 
         stored = s.get(Guide, guide.id)
         assert stored is not None
-        assert verify_pin("8642", stored.pin_hash) and not verify_pin("8641", stored.pin_hash)
+        assert verify_pin("864208", stored.pin_hash) and not verify_pin("864207", stored.pin_hash)
 
 
 def test_the_openapi_document_describes_every_device_endpoint(hq: Hq) -> None:

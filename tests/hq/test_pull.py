@@ -67,7 +67,7 @@ def test_first_sync_in_small_pages_builds_a_replica_equal_to_hq(hq: Hq, ws: Work
     workstation's foreign keys (a child before its parent). Applied through the real pull applier.
     Shown to fail without pulling re-written parents forward: FOREIGN KEY constraint failed."""
     store = hq.store("GZ01", "广州天河店")
-    guide = hq.guide(store, "陈静", pin="8642")
+    guide = hq.guide(store, "陈静", pin="864208")
     manager = hq.guide(store, "王店长", role="manager")
     tag_id = _tag(hq)
     members = [hq.member(store, f"会员{i}", phone=f"1380000{i:04d}") for i in range(12)]
@@ -101,7 +101,7 @@ def test_first_sync_in_small_pages_builds_a_replica_equal_to_hq(hq: Hq, ws: Work
         assert s.scalar(select(func.count()).select_from(ReplicaTaskItem)) == 6
         assert {g.name for g in s.scalars(select(ReplicaGuide))} == {"陈静", "王店长"}
         stored_guide = s.get(ReplicaGuide, guide.id)
-        assert stored_guide is not None and verify_pin("8642", stored_guide.pin_hash)
+        assert stored_guide is not None and verify_pin("864208", stored_guide.pin_hash)
         first = s.get(ReplicaMember, members[0].id)
         assert first is not None and first.phone_masked == "138****0000" and first.last_visit_at is not None
         assert ws.cipher.decrypt(first.phone_enc or b"") == "13800000000"

@@ -97,7 +97,9 @@ class LoginScreen(QWidget):
         ws = self.ctx.ws
         self.login_button.setEnabled(False)
         self.ctx.runner.mutate(
-            lambda s: attempt_login(s, employee_no=number, pin=pin, now=ws.clock.now()),
+            lambda s: attempt_login(
+                s, employee_no=number, pin=pin, now=ws.clock.now(), monotonic=ws.clock.monotonic()
+            ),
             description="login",
             announce=False,
         ).on_success(self._on_attempt).on_failure(self._on_error).on_finished(

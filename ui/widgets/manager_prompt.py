@@ -70,7 +70,14 @@ class ManagerPrompt(QFrame):
         self.ok.setEnabled(False)
         ws = self.ctx.ws
         self.ctx.runner.mutate(
-            lambda s: attempt_login(s, employee_no=number, pin=pin, now=ws.clock.now(), manager=True),
+            lambda s: attempt_login(
+                s,
+                employee_no=number,
+                pin=pin,
+                now=ws.clock.now(),
+                manager=True,
+                monotonic=ws.clock.monotonic(),
+            ),
             description="manager PIN",
             announce=False,
         ).on_success(self._on_attempt).on_failure(self._on_error).on_finished(
