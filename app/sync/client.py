@@ -104,7 +104,9 @@ class HqClient:
         return self._call("POST", "/v1/sync/pull", body)
 
     def lookup_member(self, code: str) -> dict[str, Any]:
-        return self._call("GET", "/v1/members/lookup", params={"code": code})
+        # In the body, not the query string: URLs land in proxies' and servers' access logs. (HQs
+        # before this answer POST with 405; the GET stays on HQ for older clients.)
+        return self._call("POST", "/v1/members/lookup", {"code": code})
 
     # ------------------------------------------------------------ plumbing
 

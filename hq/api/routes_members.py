@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from hq.api.auth import device_token, require_device
@@ -17,26 +18,47 @@ from hq.api.responses import JsonResponse, ok, runtime_of
 from hq.api.schemas import ERRORS, LookupOut
 from hq.db.models import AuditEvent, Binding, Guide, Member, MemberCode, MemberTag, Store
 from hq.services.policy import current_policy
-from hq.services.qrkeys import CodeRejected, verify_member_code
+from hq.services.qrkeys import CodeRejected, claim_code_use, verify_member_code
 from hq.sync.payloads import binding_data, member_data
 from hq.sync.scopes import member_tag_id
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
 
 
+class LookupIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(
+        max_length=512, description="the dynamic member code the shopper showed (compact m1. or GDM1)"
+    )
+
+
+@router.post(
+    "/lookup",
+    response_model=LookupOut,
+    responses={**ERRORS, 404: ERRORS[400], 410: ERRORS[400]},
+    summary="a member outside the replica, authorised by its signed member code (in the body)",
+)
+def lookup(body: LookupIn, request: Request, token: str = Depends(device_token)) -> JsonResponse:
+    """The code travels in the body, not the URL: URLs end up in proxies' and servers' access logs."""
+    return _lookup(request, body.code, token)
+
+
 @router.get(
     "/lookup",
     response_model=LookupOut,
     responses={**ERRORS, 404: ERRORS[400], 410: ERRORS[400]},
-    summary="a member outside the replica, authorised by its signed member code",
+    summary="the same, with the code in the query string (clients before the POST; deprecated)",
+    deprecated=True,
 )
-def lookup(
+def lookup_by_query(
     request: Request,
-    code: str = Query(
-        max_length=512, description="the dynamic member code the shopper showed (compact m1. or GDM1)"
-    ),
+    code: str = Query(max_length=512, description="the dynamic member code (deprecated: POST it)"),
     token: str = Depends(device_token),
 ) -> JsonResponse:
+    return _lookup(request, code, token)
+
+
+def _lookup(request: Request, code: str, token: str) -> JsonResponse:
     runtime = runtime_of(request)
     now = runtime.now()
     with runtime.db.write() as session:
@@ -44,6 +66,14 @@ def lookup(
         try:
             claims = verify_member_code(
                 session, code, now=now, tolerance_s=current_policy(session).clock_tolerance_seconds
+            )
+            # One code, one till: a code seen at another device is refused (replayed or photographed).
+            claim_code_use(
+                session,
+                claims,
+                device_id=device.device_id,
+                now=now,
+                keep_s=runtime.settings.code_offline_grace_s,
             )
         except CodeRejected as exc:
             raise ApiError(

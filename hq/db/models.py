@@ -350,6 +350,18 @@ class EnrollmentCode(Base):
     created_by: Mapped[str | None] = mapped_column(String(64))
 
 
+class UsedMemberCode(Base):
+    """A dynamic member code HQ has honoured, by its nonce, and the device it was shown at: the same code
+    at another device is refused as replayed (a photographed code cannot be used at another till), while
+    the device that scanned it may use it again (its lookup, then its bind). Kept until the code could no
+    longer be honoured (expiry + offline grace)."""
+
+    __tablename__ = "used_member_codes"
+    code_key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256(member id, nonce)
+    device_id: Mapped[str] = mapped_column(String(36))
+    keep_until: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 class EnrollFailure(Base):
     """A failed enrollment try, by client address: the rate limit is counted from these rows, so it holds
     across workers and HQ machines."""

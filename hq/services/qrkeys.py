@@ -5,13 +5,14 @@ offline. Rotation by key id: a new key signs from now on, older keys keep verify
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.qr import (
@@ -24,7 +25,7 @@ from app.qr import (
     sign_member_code,
     verifying_key,
 )
-from hq.db.models import QrKey
+from hq.db.models import QrKey, UsedMemberCode
 from hq.db.upsert import insert_ignore, rowcount
 from hq.security.keys import QR_SEAL_KEY, UnsealError, derive_key, seal, unseal
 from hq.sync.changes import GLOBAL, ChangeSet
@@ -159,3 +160,23 @@ def verify_member_code(
     if now > parsed.claims.expires + tolerance + timedelta(seconds=grace_s):
         raise CodeRejected("code_expired")
     return parsed.claims
+
+
+def claim_code_use(
+    session: Session, claims: MemberCodeClaims, *, device_id: str, now: datetime, keep_s: int
+) -> None:
+    """Record that `device_id` used this code, or raise CodeRejected("replayed_code") if another device
+    used it first. The same device may use it again (lookup, then bind)."""
+    key = hashlib.sha256(f"{claims.member_id}\x00{claims.nonce}".encode()).hexdigest()
+    keep_until = claims.expires + timedelta(seconds=keep_s)
+    if not insert_ignore(
+        session,
+        UsedMemberCode,
+        {"code_key": key, "device_id": device_id, "keep_until": keep_until},
+        ["code_key"],
+    ):
+        first = session.scalar(select(UsedMemberCode.device_id).where(UsedMemberCode.code_key == key))
+        if first != device_id:
+            raise CodeRejected("replayed_code")
+    # Keep the table to codes that could still be honoured; cheap on the keep_until index.
+    session.execute(delete(UsedMemberCode).where(UsedMemberCode.keep_until < now))

@@ -109,3 +109,39 @@ def test_key_rotation_keeps_old_codes_until_the_key_is_retired(hq: Hq) -> None:
     assert _lookup(hq, device, new_code).status_code == 200
     keys = {c["id"]: c["data"]["active"] for c in device.pull_all() if c["t"] == "qr_key"}
     assert keys == {"k1": False, new_key: True}
+
+
+def test_a_member_code_is_honoured_at_one_till_only(hq: Hq) -> None:
+    """A code looked up at one till cannot be used again at another (a photo of the shopper's screen
+    taken elsewhere), for a lookup or a bind; the till that scanned it may still look it up again and
+    bind with it. Fails on the code before the fix: HQ kept no record of used codes, so the same code
+    worked at any number of tills until it expired (and for binds, three days more)."""
+    home, here, elsewhere = hq.store(), hq.store(), hq.store()
+    member = hq.member(home)
+    till, other_till = hq.device(here), hq.device(elsewhere)
+    code = hq.member_code(member.id)
+    assert _lookup(hq, till, code).status_code == 200
+    replayed = _lookup(hq, other_till, code)
+    assert replayed.status_code == 400 and replayed.json()["details"]["reason"] == "replayed_code"
+    bind = {"binding_id": str(uuid.uuid4()), "member_id": member.id, "code": code}
+    refused = other_till.send(Mutation.BINDING_CREATE, bind, hq.guide(elsewhere).id)
+    assert (refused["status"], refused["details"].get("reason")) == ("rejected", "replayed_code")
+    assert _lookup(hq, till, code).status_code == 200
+    assert (
+        till.send(Mutation.BINDING_CREATE, {**bind, "binding_id": str(uuid.uuid4())}, hq.guide(here).id)[
+            "status"
+        ]
+        == "applied"
+    )
+
+
+def test_the_code_travels_in_the_body_not_the_url(hq: Hq) -> None:
+    """POST /v1/members/lookup takes the code in the body, so it is in no access log; the GET of older
+    clients still answers."""
+    member = hq.member(hq.store())
+    device = hq.device(hq.store())
+    answer = hq.client.post(
+        "/v1/members/lookup", json={"code": hq.member_code(member.id)}, headers=device.headers
+    )
+    assert answer.status_code == 200 and answer.json()["member_id"] == member.id
+    assert _lookup(hq, device, hq.member_code(member.id)).status_code == 200

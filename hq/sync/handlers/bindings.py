@@ -37,7 +37,7 @@ from contract.wire import MutationResult
 from hq.clock import iso
 from hq.db.models import Binding, BindingConflict, Guide, Member, Store
 from hq.db.upsert import rowcount
-from hq.services.qrkeys import CodeRejected, verify_member_code
+from hq.services.qrkeys import CodeRejected, claim_code_use, verify_member_code
 from hq.sync.changes import store_scope
 from hq.sync.handlers.base import ActingGuide, Context, Rejected
 from hq.sync.scopes import conflict_scopes
@@ -115,6 +115,16 @@ def _member_for_bind(ctx: Context, member_id: str) -> AnyRow:
         raise Rejected("member_code_invalid", reason=exc.code) from exc
     if claims.member_id != member_id:
         raise Rejected("member_code_invalid", reason="other_member")
+    try:  # a code shown at another till (photographed, forwarded) is not proof of presence here
+        claim_code_use(
+            ctx.session,
+            claims,
+            device_id=ctx.device_id,
+            now=ctx.now,
+            keep_s=ctx.settings.code_offline_grace_s,
+        )
+    except CodeRejected as exc:
+        raise Rejected("member_code_invalid", reason=exc.code) from exc
     if member is None:
         raise Rejected("unknown_member")
     return member
