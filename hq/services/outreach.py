@@ -47,7 +47,8 @@ class Segment:
 
 
 def _where(session: Session, segment: Segment, now: datetime) -> list[Any]:
-    where: list[Any] = []
+    # PIPL: a member who withdrew consent to outreach, or was erased, is never in a segment
+    where: list[Any] = [Member.consent_withdrawn.is_(False), Member.erased_at.is_(None)]
     if segment.stores:
         known = set(session.scalars(select(Store.id).where(Store.id.in_(segment.stores))))
         missing = [s for s in segment.stores if s not in known]

@@ -57,9 +57,10 @@ def publish_task_list(
                 Member.id.in_(chunk)
             )
         ).all()
-        homes.update((r.id, r.store_id) for r in rows if r.erased_at is None)
-        # PIPL: a member who withdrew consent to outreach is left out of every list, however chosen
-        skipped.update(r.id for r in rows if r.consent_withdrawn and r.erased_at is None)
+        homes.update((r.id, r.store_id) for r in rows)
+        # PIPL: a member who withdrew consent to outreach (or was erased) is left out of every list,
+        # however chosen
+        skipped.update(r.id for r in rows if r.consent_withdrawn or r.erased_at is not None)
     missing = [m for m in wanted if m not in homes]
     if missing:
         raise NotFound("unknown_member", count=len(missing))
