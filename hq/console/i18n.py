@@ -113,6 +113,8 @@ ZH: dict[str, str] = {
     "cancelled": "已取消",
     "reached": "已联系上",
     "not_reached": "未联系上",
+    "call_back": "稍后回电",
+    "declined": "婉拒",
     "No task lists yet.": "还没有任务。",
     "All items": "全部条目",
     "Search": "搜索",
