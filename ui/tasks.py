@@ -10,8 +10,9 @@ Two lanes:
   lookup is not stuck behind a long first sync. The body gets a `TaskContext` to report progress and see
   a cancel request.
 
-Results, errors and progress come back on the GUI thread. After a `mutate()` commits, the runner emits
-`data_changed(changes, initiator)` once; views refresh what concerns them and may ignore what they
+Results, errors and progress come back on the GUI thread. After a `mutate()` commits, its success
+callback runs (the initiator's screen first), then the runner emits `data_changed(changes, initiator)`
+once; views refresh what concerns them and may ignore what they
 started (`initiator`). A sync emits the same signal for each applied pull page.
 
 `inline=True` runs every body at once on the calling thread, callbacks included (Picard's fake thread
@@ -135,15 +136,18 @@ class Task(Generic[T]):
     def _deliver_success(self, result: T) -> None:
         self.finished = True
         try:
-            if self._emits_changes:
-                changes = self._changes(result) if callable(self._changes) else self._changes
-                if changes is None:
-                    changes = getattr(result, "changes", None)
-                self.runner._emit_changed(changes, self.initiator)
+            # The initiator's screen first (the card a guide waits for), then every other view.
             if self._success is not None:
                 self._success(result)
         finally:
-            self._done()
+            try:
+                if self._emits_changes:
+                    changes = self._changes(result) if callable(self._changes) else self._changes
+                    if changes is None:
+                        changes = getattr(result, "changes", None)
+                    self.runner._emit_changed(changes, self.initiator)
+            finally:
+                self._done()
 
     def _deliver_failure(self, exc: BaseException) -> None:
         self.finished = True

@@ -33,8 +33,9 @@ def test_results_arrive_on_the_gui_thread_after_work_ran_elsewhere(qtbot, ws, se
     runner.shutdown()
 
 
-def test_a_mutation_commits_before_data_changed_and_success(qtbot, ws, seeded: Seeded) -> None:
-    """Views refresh on data_changed: by then the write must be visible to a fresh read."""
+def test_a_mutation_commits_before_success_and_data_changed(qtbot, ws, seeded: Seeded) -> None:
+    """The initiator hears first (its card is what the guide waits for); views refresh on data_changed,
+    and by then the write is visible to a fresh read."""
     runner = TaskRunner(ws)
     order: list[tuple[str, object]] = []
     runner.data_changed.connect(lambda changes, initiator: order.append(("changed", initiator)))
@@ -46,8 +47,8 @@ def test_a_mutation_commits_before_data_changed_and_success(qtbot, ws, seeded: S
         initiator=me,
     ).on_success(lambda outcome: order.append(("success", outcome.outbox_id))).start()
     qtbot.waitUntil(lambda: len(order) == 2, timeout=5000)
-    assert order[0] == ("changed", me)
-    assert order[1][0] == "success"
+    assert order[0][0] == "success"
+    assert order[1] == ("changed", me)
     with ws.db.read() as s:
         assert pending_count(s) == 1
     runner.shutdown()
