@@ -71,7 +71,13 @@ def main() -> None:
     members = ws.db.raw().execute("SELECT count(*) FROM members").fetchone()[0]
     out: dict[str, Any] = {"members": members, "runs": args.repeat}
 
-    def wait(pred: Any, timeout: float = 30.0) -> None:
+    def checkpoint(phase: str) -> None:
+        """Each phase's figures as soon as they exist (a loaded machine may not let the run finish)."""
+        print(f"[{time.strftime('%H:%M:%S')}] {phase} done", file=sys.stderr, flush=True)
+        if args.json:
+            args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str))
+
+    def wait(pred: Any, timeout: float = 120.0) -> None:
         end = time.perf_counter() + timeout
         while not pred():
             app.processEvents()
@@ -117,6 +123,7 @@ def main() -> None:
     out["floor_page_query_ms"] = statistics.median(floor_q)
     out["floor_table_repaint_ms"] = statistics.median(floor_paint)
 
+    checkpoint("floors")
     # ---- first paint
     first: list[float] = []
     page = None
@@ -137,6 +144,7 @@ def main() -> None:
     out["rss_members_page_open_mb"] = round(rss_mb(), 1)
     out["rss_before_mb"] = round(rss_start, 1)
 
+    checkpoint("first paint")
     # ---- filter / sort changes to repainted rows
     cases: dict[str, tuple[MemberFilter, MemberSort]] = {}
     for key in ml.SORT_KEYS:
@@ -176,6 +184,7 @@ def main() -> None:
             times.append((time.perf_counter() - t) * 1000)
             wait(lambda: model.count is not None)
             count_times.append((time.perf_counter() - t) * 1000)
+        print(f"  {name}: {statistics.median(times):.1f} ms", file=sys.stderr, flush=True)
         changes[name] = {
             "median": round(statistics.median(times), 2),
             "max": round(max(times), 2),
@@ -189,6 +198,7 @@ def main() -> None:
     out["change_to_repaint_ms"] = changes
     out["count_ms"] = counts
 
+    checkpoint("changes")
     # ---- scroll top to bottom (name order): GUI-thread time of each frame while scrolling
     model.set_query(filters=MemberFilter(), sort=MemberSort())
     wait(lambda: not model.loading and model.rowCount() > 0)
@@ -198,14 +208,17 @@ def main() -> None:
     last_gui = time.perf_counter()
     while time.perf_counter() - started < args.scroll_seconds:
         t = time.perf_counter()
-        bar.setValue(bar.maximum())  # the view asks for the next page when it reaches the end
+        bar.setValue(bar.maximum())  # at the end: what the view does there, ask for the next page
+        if model.canFetchMore():
+            model.fetchMore()
         page.table.viewport().repaint()
         frames.append((time.perf_counter() - t) * 1000)
         if model.exhausted:
             break
         # let the DB lane deliver; each delivery (rows inserted) is timed as its own frame
         before = model.rowCount()
-        while model.rowCount() == before and not model.exhausted:
+        give_up = time.perf_counter() + 30
+        while model.rowCount() == before and not model.exhausted and time.perf_counter() < give_up:
             t = time.perf_counter()
             app.processEvents()
             spent = (time.perf_counter() - t) * 1000
@@ -226,6 +239,7 @@ def main() -> None:
         "rss_after_mb": round(rss_mb(), 1),
     }
 
+    checkpoint("scroll")
     # ---- stats page, 365 days, with its chart
     stats_times = []
     sp = StatsPage(ctx)

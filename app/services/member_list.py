@@ -146,6 +146,16 @@ _GUIDES = """
 """
 
 
+_DISTINCT = """
+    WITH RECURSIVE v(x) AS (
+        SELECT min({column}) FROM members
+        UNION ALL
+        SELECT (SELECT min({column}) FROM members WHERE {column} > v.x) FROM v WHERE v.x IS NOT NULL
+    )
+    SELECT x FROM v WHERE x IS NOT NULL
+"""
+
+
 def _segments(session: Session, sort: MemberSort) -> list[_Segment]:
     column = _COLUMNS[sort.key]
     if sort.key == "guide":
@@ -153,11 +163,13 @@ def _segments(session: Session, sort: MemberSort) -> list[_Segment]:
         segs = [_Segment("m.bound_guide_id IS NULL", "name")]
         segs += [_Segment("m.bound_guide_id = :seg_value", "name", {"seg_value": gid}) for gid, _n in guides]
     elif sort.key in _ENUMS:
-        values = _ENUMS[sort.key]
+        # Known values in lifecycle order, then any other value present (found by a skip scan of the
+        # column's index, one seek per distinct value): every segment is an equality range in id order.
+        # A "NOT IN (known)" segment instead walked the whole index when it was empty (1.4 s at 1 M).
+        known = _ENUMS[sort.key]
+        present = [r[0] for r in session.connection().exec_driver_sql(_DISTINCT.format(column=column))]
+        values = [*known, *sorted(v for v in present if v not in known)]
         segs = [_Segment(f"m.{column} = :seg_value", None, {"seg_value": v}) for v in values]
-        placeholders = ", ".join(f":enum_{i}" for i in range(len(values)))
-        others = {f"enum_{i}": v for i, v in enumerate(values)}
-        segs.append(_Segment(f"m.{column} NOT IN ({placeholders})", column, others))
     elif column in _NULLABLE:
         segs = [_Segment(f"m.{column} IS NULL", None), _Segment(f"m.{column} IS NOT NULL", column)]
     else:
