@@ -670,7 +670,7 @@
         </message>
         <message>
             <source>Transfers &amp; departures</source>
-            <translation>换绑与离职继承</translation>
+            <translation>换绑与离职</translation>
         </message>
         <message>
             <source>My QR code</source>

@@ -54,7 +54,7 @@ class MembersPage(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(28)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((120, 120, 80, 150, 220, 130, 140)):
+        for column, width in enumerate((110, 120, 70, 200, 200, 120, 140)):
             header.resizeSection(column, width)
         header.setStretchLastSection(True)
 
