@@ -9,11 +9,13 @@ GUIDEDESK_SCREENSHOTS=1, to the test's tmp dir otherwise.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,8 @@ from sqlalchemy import func, select
 from app.db.models import TaskItem as WsTaskItem
 from app.services.binding import bind_member
 from app.services.tasks import complete_task
+from hq.db.models import Binding as HqBinding
+from hq.db.models import Decline as HqDecline
 from hq.db.models import Member as HqMember
 from hq.services import users
 from tests.e2e.conftest import ROOT, HqProcess, guide_ref, sync, workstation
@@ -95,6 +99,50 @@ def _wait(predicate: object, timeout: float = 5) -> None:
     raise AssertionError("condition not met in time")
 
 
+def _a_month_at_store_b(server: HqProcess) -> None:
+    """Thirty days of counter work at store B (enrollments, some paid, declines, bindings), as HQ would
+    hold them after the tills synced."""
+    rng = random.Random(3)
+    store, guide = server.stores["B"], server.guides["B"]
+    now = datetime.now(UTC)
+    with server.admin.runtime.db.write() as s:
+        for day in range(30):
+            at = now - timedelta(days=day, hours=rng.randrange(8))
+            for i in range(rng.randrange(1, 5)):
+                member_id = f"hist-{day}-{i}"
+                s.add(
+                    HqMember(
+                        id=member_id,
+                        store_id=store.id,
+                        card_no=f"HB{day:02d}{i:02d}",
+                        name=f"会员{day}{i}",
+                        level="普卡",
+                        stage="registered",
+                        is_paid=rng.random() < 0.2,
+                        online=False,
+                        enrolled_at=at,
+                        enrolled_by_guide_id=guide.id,
+                        created_at=at,
+                    )
+                )
+                s.flush()
+                if rng.random() < 0.6:
+                    s.add(
+                        HqBinding(
+                            id=f"hb-{day}-{i}",
+                            member_id=member_id,
+                            guide_id=guide.id,
+                            store_id=store.id,
+                            active=True,
+                            bound_at=at,
+                        )
+                    )
+            for i in range(rng.randrange(0, 3)):
+                s.add(
+                    HqDecline(id=f"hd-{day}-{i}", store_id=store.id, guide_id=guide.id, at=at, received_at=at)
+                )
+
+
 def _navigate(d: object, element: object) -> None:
     """Click something that loads a new page, and wait until the old page is gone (else the next lookup
     may find an element of the page being left)."""
@@ -131,6 +179,7 @@ def test_console_publish_reaches_a_workstation_and_progress_comes_back(
     names = ["张伟", "王芳", "李静", "刘洋", "陈杰", "<script>alert(1)</script>"]
     members = [admin.member(store_a, n, phone=f"1390000{i:04d}") for i, n in enumerate(names)]
     admin.member(store_b, "北京会员", phone="13911112222")
+    _a_month_at_store_b(hq_server)  # history for the dashboard's trend and ranking (store A stays as seeded)
     ws = workstation(tmp_path, "till-a", hq_server, "A")
     sync(ws)
     with ws.db.transaction() as s:  # 张伟 gets an exclusive guide at the counter

@@ -9,7 +9,7 @@
     var names = JSON.parse(document.getElementById("trend-labels").textContent);
     var colors = { new_members: "#1565c0", enrolled: "#2e7d32", declined: "#c62828", bound: "#ef6c00", join_rate: "#6a1b9a" };
     var sets = ["new_members", "enrolled", "declined", "bound"].map(function (k) {
-      return { label: names[k], data: d[k], borderColor: colors[k], backgroundColor: colors[k], tension: 0.2, pointRadius: d.labels.length > 60 ? 0 : 2, yAxisID: "y" };
+      return { label: names[k], data: d[k], borderColor: colors[k], backgroundColor: colors[k], cubicInterpolationMode: "monotone", pointRadius: d.labels.length > 60 ? 0 : 2, yAxisID: "y" };
     });
     sets.push({ label: names.join_rate + " %", data: d.join_rate, borderColor: colors.join_rate, backgroundColor: colors.join_rate,
                 borderDash: [4, 3], pointRadius: 0, spanGaps: true, yAxisID: "rate" });
