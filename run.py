@@ -3,7 +3,8 @@
 benchmarks.
 
     python run.py app      # a local demo HQ, a workstation enrolled with it, the counter at work
-    python run.py test     # the whole test suite
+    python run.py test     # the whole test suite (`python run.py test -m "not slow"`: the fast lane)
+    python run.py lint     # ruff (lint + format check), mypy and the import-linter layer contracts
     python run.py bench    # the benchmarks; results go to docs/benchmarks.md
     python run.py bundle   # the counter PC's folder, dist/guidedesk/, built and self-tested
 
@@ -64,9 +65,24 @@ def bundle(py: Path, env: dict[str, str]) -> int:
     return subprocess.call([str(exe), "--self-test"], cwd=ROOT, env=env)
 
 
+def lint(py: Path, env: dict[str, str]) -> int:
+    """Every static check, each run even when an earlier one failed; non-zero if any failed."""
+    lint_imports = py.with_name("lint-imports.exe" if os.name == "nt" else "lint-imports")
+    checks = [
+        [str(py), "-m", "ruff", "check", "."],
+        [str(py), "-m", "ruff", "format", "--check", "."],
+        [str(py), "-m", "mypy"],  # the packages are in pyproject.toml [tool.mypy]
+        [str(lint_imports)],  # pyproject.toml [tool.importlinter]
+    ]
+    failed = [" ".join(c[1:]) or "lint-imports" for c in checks if subprocess.call(c, cwd=ROOT, env=env) != 0]
+    if failed:
+        print(f"lint failed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
 def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("app", [])
-    if command not in {"app", "test", "bench", "bundle"}:
+    if command not in {"app", "test", "bench", "bundle", "lint"}:
         print(__doc__)
         return 2
     py = bootstrap()
@@ -78,6 +94,8 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(py), "-m", "benchmarks", *rest], cwd=ROOT, env=env)
     if command == "bundle":
         return bundle(py, env)
+    if command == "lint":
+        return lint(py, env)
     return subprocess.call([str(py), "-m", "demo.launch", *rest], cwd=ROOT, env=env)
 
 

@@ -11,11 +11,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from sqlalchemy import select
 
 from app.clock import Clock, SystemClock
 from app.db.database import Database
-from app.db.models import SyncState
 from app.security.crypto import PhoneCipher
 from app.security.phone_key import open_phone_cipher
 
@@ -47,8 +45,10 @@ class Workstation:
     def hq_now(self) -> datetime:
         """Now by HQ's clock: this PC's clock corrected by the offset measured at the last sync. Dynamic
         member codes expire by HQ's clock, and a counter PC may be a year off."""
+        from app.services.station import clock_offset_ms
+
         with self.db.read() as s:
-            offset_ms = s.scalar(select(SyncState.clock_offset_ms).where(SyncState.id == 1)) or 0
+            offset_ms = clock_offset_ms(s)
         return self.clock.now() + timedelta(milliseconds=offset_ms)
 
     def close(self) -> None:

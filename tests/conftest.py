@@ -48,3 +48,30 @@ def ws(tmp_path: Path, template_db: Path, clock: FixedClock) -> Iterator[Worksta
 @pytest.fixture
 def db(ws: Workstation) -> Database:
     return ws.db
+
+
+# Long tests, in one place: real HQ processes and browsers (tests/e2e), property-based fuzzing, SIGKILL
+# runs, PostgreSQL races and demo seeding. `python run.py test -m "not slow"` is the fast lane for an
+# edit-test loop; the full suite (CI) runs them all.
+SLOW_PATHS = ("tests/e2e/",)
+SLOW_MODULES = frozenset(
+    {
+        "test_schemathesis.py",
+        "test_fuzz.py",
+        "test_scan_fuzz.py",
+        "test_concurrency.py",
+        "test_kill_after_bind.py",
+        "test_late_writer.py",
+        "test_demo.py",
+        "test_pyside_refcount.py",
+        "test_selftest.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(__file__).resolve().parents[1]
+    for item in items:
+        where = item.path.relative_to(root).as_posix()
+        if where.startswith(SLOW_PATHS) or item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

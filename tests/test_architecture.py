@@ -87,3 +87,67 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     planted = tmp_path / "bad.py"
     planted.write_text("import os\nfrom PySide6.QtWidgets import QLabel\n", encoding="utf-8")
     assert ("PySide6.QtWidgets", 2) in _imports(planted)
+
+
+# ---------------------------------------------------------------- where SQL may live
+
+# On the client, queries live in app/services (reads and mutations), app/sync (the applier and the
+# engine's bookkeeping) and app/db; besides them, the phone key's check value is read and written when
+# the workstation opens, before any service runs (app/security/phone_key.py), and the demo generator
+# bulk-loads a workstation with raw sqlite3 as the applier would (demo/workstation.py). At HQ, routes
+# speak HTTP and call hq/services.
+CLIENT_SQL_IN = ("app/services/", "app/sync/", "app/db/", "app/security/phone_key.py", "demo/workstation.py")
+QUERY_METHODS = {"execute", "scalar", "scalars", "query", "exec_driver_sql", "executemany"}
+MODEL_MODULES = {"app.db.models", "hq.db.models"}
+
+
+def _sql_uses(path: Path, *, calls: bool, root: Path = ROOT) -> list[str]:
+    """Imports of SQLAlchemy (a Session type excepted) or of the ORM models, and (with `calls`) calls of
+    query methods: where a file touches the database itself."""
+    where = path.relative_to(root)
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = {a.name for a in node.names}
+            if node.module in MODEL_MODULES or (
+                node.module.split(".")[0] == "sqlalchemy" and not names <= {"Session"}
+            ):
+                found.append(f"{where}:{node.lineno} imports {node.module}")
+        elif isinstance(node, ast.Import):
+            found += [
+                f"{where}:{node.lineno} imports {a.name}"
+                for a in node.names
+                if a.name.split(".")[0] == "sqlalchemy" or a.name in MODEL_MODULES
+            ]
+        elif (
+            calls
+            and isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in QUERY_METHODS
+        ):
+            found.append(f"{where}:{node.lineno} calls .{node.func.attr}()")
+    return found
+
+
+def test_no_sql_outside_the_services_on_the_client_nor_in_hq_routes() -> None:
+    """A screen, the CLI or the launcher reads through a service; an HQ route calls hq/services."""
+    client = [
+        p
+        for package in ("app", "demo")
+        for p in _sources(package)
+        if not str(p.relative_to(ROOT)).startswith(CLIENT_SQL_IN)
+    ]
+    routes = sorted((ROOT / "hq" / "api").glob("routes_*.py"))
+    bad = [use for p in client for use in _sql_uses(p, calls=True)]
+    bad += [use for p in _sources("ui") for use in _sql_uses(p, calls=False)]  # Qt has exec(), query()
+    bad += [use for p in routes for use in _sql_uses(p, calls=True)]
+    assert not bad, "\n".join(bad)
+
+
+def test_the_sql_checker_sees_a_query(tmp_path: Path) -> None:
+    """Guard against a checker that passes everything: a planted model import and query are flagged."""
+    planted = tmp_path / "bad.py"
+    planted.write_text("from app.db.models import Member\n\ndef f(s):\n    return s.scalars(1)\n")
+    uses = [u.split(" ", 1)[1] for u in _sql_uses(planted, calls=True, root=tmp_path)]
+    assert uses == ["imports app.db.models", "calls .scalars()"]

@@ -56,6 +56,11 @@ def _rejected(session: Session) -> int:
     return int(session.scalar(select(func.count()).where(Outbox.state == "rejected")) or 0)
 
 
+def clock_offset_ms(session: Session) -> int:
+    """HQ's clock minus this PC's, as measured at the last sync (0 before any)."""
+    return int(session.scalar(select(SyncState.clock_offset_ms).where(SyncState.id == 1)) or 0)
+
+
 def station_info(session: Session) -> StationInfo:
     state = _state(session)
     store_id = state.store_id if state is not None else None

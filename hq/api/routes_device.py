@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import text
 
 from contract.wire import (
     ACTION_OK,
@@ -22,13 +21,12 @@ from hq.api.auth import client_address, device_token, require_device
 from hq.api.errors import ApiError
 from hq.api.responses import JsonResponse, ok, runtime_of
 from hq.api.schemas import ERRORS, EnrollIn, EnrollOut, HealthOut, HelloIn, HelloOut
-from hq.db.database import Lookup
+from hq.db.database import ALIVE
 from hq.services.devices import EnrollRefused, enroll_device, needs_touch, touch_device
 
 router = APIRouter(prefix="/v1")
 MIN_PROTOCOL = MAX_PROTOCOL = PROTOCOL_VERSION
 SCHEMA_VERSIONS = frozenset({SCHEMA_VERSION})
-ALIVE = Lookup(text("SELECT 1"))
 
 
 @router.get("/health", response_model=HealthOut, tags=["device"], summary="liveness, no auth")

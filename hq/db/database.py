@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import ClauseElement, Engine, create_engine, event
+from sqlalchemy import ClauseElement, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -201,3 +201,6 @@ class Lookup:
             order = tuple(compiled.positiontup or ()) if compiled.positional else None
             self._compiled[name] = (str(compiled), order)
         return self._compiled[name]
+
+
+ALIVE = Lookup(text("SELECT 1"))  # the health check: is the database answering at all
