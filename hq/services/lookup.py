@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hq.db.models import AuditEvent, Binding, Guide, Member, MemberCode, MemberTag, Store
 from hq.errors import HqError, Invalid, NotFound
 from hq.services.policy import current_policy
-from hq.services.qrkeys import CodeRejected, verify_member_code
+from hq.services.qrkeys import CodeRejected, claim_code_use, verify_member_code
 from hq.sync.payloads import binding_data, member_data
 from hq.sync.scopes import member_tag_id
 
@@ -35,12 +35,14 @@ def lookup_member(
     session: Session, *, code: str, store_id: str, device_id: str, now: datetime, code_keep_s: int
 ) -> LookupAnswer:
     """The member a signed code names, as changes for the replica of the asking device (of `store_id`);
-    audited. Raises
+    audited; the code is claimed for this device (one code, one till). Raises
     Invalid("member_code_invalid", reason), NotFound("member_not_found") or Gone("member_erased")."""
     try:
         claims = verify_member_code(
             session, code, now=now, tolerance_s=current_policy(session).clock_tolerance_seconds
         )
+        # One code, one till: a code seen at another device is refused (replayed or photographed).
+        claim_code_use(session, claims, device_id=device_id, now=now, keep_s=code_keep_s)
     except CodeRejected as exc:
         raise Invalid("member_code_invalid", reason=exc.code) from None
     member = session.get(Member, claims.member_id)
