@@ -154,8 +154,10 @@ class SyncController(QObject):
             self.scheduler.finished(now, ok=True)
             self.online, self.last_error = True, None
         self.last_report = report
-        if report.pushed or report.rejections:
-            self.ctx.runner.data_changed.emit(None, self)  # outbox states changed: pending count, cards
+        changes = getattr(report, "changes", None)
+        if changes or (changes is None and (report.pushed or report.rejections)):
+            # Settled outbox rows (pending count, "waiting for HQ" → confirmed or lost on the cards).
+            self.ctx.runner.data_changed.emit(changes, self)
         self.finished.emit(report)
         self.status_changed.emit()
 

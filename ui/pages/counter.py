@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.changes import NOTHING, Changes, of_mutation
 from app.errors import GuideDeskError, MemberNotFound, RuleRefused
 from app.services.binding import bind_member, request_transfer
 from app.services.cards import MemberCard, member_card
@@ -47,6 +48,7 @@ from app.services.members import (
 from app.services.scan import classify, scan_at_counter
 from app.services.tasks import ContactBudget, contact_budget, create_task
 from app.sync.device import lookup_member_online, open_client
+from contract.wire import Mutation
 from ui import messages
 from ui.context import AppContext
 from ui.resources import icon
@@ -68,6 +70,12 @@ from ui.widgets.member_card import MemberCardView
 log = logging.getLogger(__name__)
 
 REVEAL_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class TagsSaved:
+    count: int
+    changes: Changes
 
 
 @dataclass(frozen=True)
@@ -260,9 +268,14 @@ class CounterPage(QWidget):
             )
             return CardView(scanned.card, scanned.budget)
 
-        self.ctx.runner.mutate(work, description="scan", initiator=self).on_success(
-            lambda view: self._on_scanned(view, text if kind == "member_code" else None)
-        ).on_failure(lambda error: self._on_scan_failed(error, text, kind)).start()
+        self.ctx.runner.mutate(
+            work,
+            description="scan",
+            initiator=self,
+            changes=lambda view: of_mutation(Mutation.VISIT_RECORD, members=[view.card.member_id]),
+        ).on_success(lambda view: self._on_scanned(view, text if kind == "member_code" else None)).on_failure(
+            lambda error: self._on_scan_failed(error, text, kind)
+        ).start()
 
     def _on_scanned(self, view: CardView, code: str | None) -> None:
         self.last_code = code
@@ -330,9 +343,9 @@ class CounterPage(QWidget):
     def _on_runner_data_changed(self, changes: Any, initiator: object) -> None:
         if initiator is self or self.member_id is None:
             return
-        members = getattr(changes, "member_ids", None)
-        if members is None or self.member_id in members:
-            self.reload()
+        touches = getattr(changes, "touches_member", None)
+        if changes is None or touches is None or touches(self.member_id):
+            self.reload()  # None: anything may have changed
 
     # ---------------------------------------------------------------- actions
 
@@ -438,17 +451,22 @@ class CounterPage(QWidget):
         dialog = TagsDialog(card.name, catalog, {t.id for t in card.tags}, self)
 
         def submit(values: dict[str, Any]) -> None:
-            def work(s: Any) -> int:
+            def work(s: Any) -> TagsSaved:
                 now = ws.clock.now()
+                changes = NOTHING
                 for tag_id in values["add"]:
-                    add_tag(s, member_id=card.member_id, tag_id=tag_id, guide=guide, now=now)
+                    changes |= add_tag(
+                        s, member_id=card.member_id, tag_id=tag_id, guide=guide, now=now
+                    ).changes
                 for tag_id in values["remove"]:
-                    remove_tag(s, member_id=card.member_id, tag_id=tag_id, guide=guide, now=now)
-                return len(values["add"]) + len(values["remove"])
+                    changes |= remove_tag(
+                        s, member_id=card.member_id, tag_id=tag_id, guide=guide, now=now
+                    ).changes
+                return TagsSaved(len(values["add"]) + len(values["remove"]), changes)
 
             self._act(
                 work,
-                lambda n: self.tr("Tags saved ({n} change(s)).").format(n=n),
+                lambda saved: self.tr("Tags saved ({n} change(s)).").format(n=saved.count),
                 description="tags",
                 dialog=dialog,
             )
@@ -582,9 +600,12 @@ class CounterPage(QWidget):
                 dialog.show_error(messages.text_for(error))
                 self._refuse(error)
 
-            self.ctx.runner.mutate(work, description="enroll", initiator=self).on_success(
-                enrolled
-            ).on_failure(refused).start()
+            self.ctx.runner.mutate(
+                work,
+                description="enroll",
+                initiator=self,
+                changes=lambda view: of_mutation(Mutation.MEMBER_ENROLL, members=[view.card.member_id]),
+            ).on_success(enrolled).on_failure(refused).start()
 
         self._open(dialog, submit)
         return dialog
