@@ -120,3 +120,18 @@ def test_enter_on_a_row_opens_the_member_card_and_binds(qtbot, env: PageEnv):  #
     dialog.close()
     assert page.model.row_at(0).bound_guide_id == env.seeded.guide.id
     assert page.model.row_at(0).binding_pending
+
+
+def test_opening_the_page_queries_the_first_page_once(qtbot, env: PageEnv, monkeypatch):  # noqa: F811
+    """The view announcing its sort indicator must not start queries of its own: opening the page used
+    to fetch the first page three times (setSortingEnabled, setSortIndicator, then the page), tripling
+    the first paint at a million members."""
+    import ui.models.members as models
+
+    calls = []
+    real = models.list_page
+    monkeypatch.setattr(models, "list_page", lambda *a, **k: calls.append(k["sort"]) or real(*a, **k))
+    page = MembersPage(env.ctx)
+    qtbot.addWidget(page)
+    page.show()
+    assert calls == [ml.MemberSort()]

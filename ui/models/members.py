@@ -96,6 +96,7 @@ class MembersTableModel(QAbstractTableModel):
         self.filters = MemberFilter()
         self.sort_by = MemberSort()
         self.count: MemberCount | None = None
+        self._started = False  # no query until the page asks (a view's setSortingEnabled sorts at once)
 
     # ---- queries
 
@@ -108,6 +109,7 @@ class MembersTableModel(QAbstractTableModel):
 
     def refresh(self) -> None:
         """Run the current query again from the top (after data changed)."""
+        self._started = True
         self._generation += 1
         self.beginResetModel()
         self._rows, self._after, self._exhausted, self._fetching = [], None, False, False
@@ -256,5 +258,8 @@ class MembersTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Header click: a new query in that column's order (on the database, by index)."""
         if 0 <= column < len(SORT_KEYS):
-            descending = order == Qt.SortOrder.DescendingOrder
-            self.set_query(sort=MemberSort(SORT_KEYS[column], descending))
+            wanted = MemberSort(SORT_KEYS[column], order == Qt.SortOrder.DescendingOrder)
+            if not self._started:
+                self.sort_by = wanted  # the view announcing its sort indicator: the first query uses it
+            elif wanted != self.sort_by:
+                self.set_query(sort=wanted)
