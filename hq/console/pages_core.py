@@ -57,6 +57,14 @@ def sign_in(request: Request, form: FormData = Depends(form_data)) -> Response: 
         result = users.sign_in(session, username=username, password=password, now=now)
         if result.user is not None:
             users.audit(session, user=result.user, action="console.sign_in", now=now)
+        else:  # the admins see refused sign-ins (and lock-outs) in the audit log
+            users.audit_refused_sign_in(
+                session,
+                username=username,
+                reason=result.refused or "",
+                now=now,
+                source=request.client.host if request.client else "",
+            )
     if result.user is None or result.token is None:
         until = result.locked_until.astimezone(dash.STORE_TZ).strftime("%H:%M") if result.locked_until else ""
         return render(

@@ -120,6 +120,8 @@ def _import_answer(ctx: Ctx, request: Request, **values: Any) -> Response:
     return render(ctx, request, "member_import.html", status, **values)
 
 
+# privacy: the member erasure page (删除会员个人信息; admin only, a POST with CSRF through posting()) goes
+# beside this route, and its button in templates/member.html's `erasure` block.
 @router.get("/members/{member_id}")
 def member_page(member_id: str, ctx: Annotated[Ctx, Depends(need("members.view"))]) -> Response:
     with ctx.read() as session:

@@ -353,6 +353,20 @@ def audit(
     )
 
 
+def audit_refused_sign_in(
+    session: Session, *, username: str, reason: str, now: datetime, source: str
+) -> None:
+    """A refused console sign-in (wrong password, locked account): who was tried, from where."""
+    session.add(
+        AuditEvent(
+            at=now,
+            actor="console",
+            action="console.sign_in_refused",
+            details={"by": username.strip().lower()[:64], "reason": reason, "source": source[:64]},
+        )
+    )
+
+
 @dataclass(frozen=True)
 class AuditView:
     id: int

@@ -41,6 +41,12 @@ def csrf_of(page: httpx.Response) -> str:
     return found.group(1)
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt at n=2^10 instead of 2^14 in these tests (the format records n, so checks still verify)."""
+    monkeypatch.setattr(users, "_N", 2**10)
+
+
 @pytest.fixture
 def console(sqlite_db_url: str, tmp_path: Path) -> Iterator[Console]:
     from hq.config import Settings

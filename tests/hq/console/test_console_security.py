@@ -111,6 +111,9 @@ def test_five_wrong_passwords_lock_the_account(console: Console) -> None:
     )
     assert locked.status_code == 423
     assert "锁定" in locked.text
+    with console.hq.runtime.db.read() as s:
+        refused = [e for e in users.list_audit(s, console_only=True) if e.action == "console.sign_in_refused"]
+    assert len(refused) == users.MAX_FAILURES + 1 and {e.by for e in refused} == {"operator"}
     console.hq.clock.advance(seconds=users.LOCK_FOR.total_seconds() + 1)
     console.sign_in("operator")
 
