@@ -20,14 +20,20 @@ from sqlalchemy import select, true
 from sqlalchemy.orm import Session, aliased
 
 from app.changes import NOTHING, Changes, of_mutation
-from app.db.models import Binding, Guide, Member, Outbox, Policy, TransferRequest
+from app.db.models import Binding, Guide, Member, Outbox, TransferRequest
 from app.errors import AuthError, InvalidInput, MemberNotFound, RuleRefused
-from app.services.cards import BIND_MUTATIONS, EffectiveBinding, effective_binding, outbox_rows
 from app.services.common import GuideRef, new_id
-from app.services.effective import pending_enrollment
+from app.services.effective import (
+    BIND_MUTATIONS,
+    EffectiveBinding,
+    effective_binding,
+    outbox_rows,
+    pending_enrollment,
+)
 from app.services.ledger import count_activity
 from app.services.outbox import PENDING_STATES, append_audit, record_mutation
 from app.services.policy import policy_of
+from contract.policy import PolicyValues
 from contract.wire import Mutation
 
 MAX_REASON_NOTE = 200
@@ -102,7 +108,7 @@ def _checked_binding(
     member_id: str,
     guide: GuideRef,
     now: datetime,
-    policy: Policy,
+    policy: PolicyValues,
     *,
     code: str | None = None,
 ) -> EffectiveBinding:
