@@ -217,3 +217,37 @@ def test_audit_events_are_appended_with_device_and_guide(counter: Any) -> None:
             )
         ).all()
     assert [tuple(r) for r in rows] == [("pii.reveal_phone", guide_id, device.device_id)]
+
+
+def test_a_till_testing_phone_numbers_is_cut_off(hq: Hq) -> None:
+    """`phone_already_member` says a number is a member somewhere in the chain; a till told so 20 times
+    in a day has every enrollment refused (`enroll_limited`) for the rest of that day, so probing stops
+    paying, while other tills enroll as before. Fails on the code before the fix: the 21st probe (and
+    every one after) still answered whether the number was a member."""
+    home, prober, other = hq.store(), hq.store(), hq.store()
+    g = hq.guide(home)
+    members = [f"1370000{n:04d}" for n in range(21)]
+    seeding = hq.device(home)
+    for phone in members:
+        assert seeding.send(Mutation.MEMBER_ENROLL, _enroll_args(phone=phone), g.id)["status"] == "applied"
+    till, gp = hq.device(prober), hq.guide(prober)
+    for phone in members[:20]:
+        assert (
+            till.send(Mutation.MEMBER_ENROLL, _enroll_args(phone=phone), gp.id)["code"]
+            == "phone_already_member"
+        )
+    assert (
+        till.send(Mutation.MEMBER_ENROLL, _enroll_args(phone=members[20]), gp.id)["code"] == "enroll_limited"
+    )
+    assert (
+        till.send(Mutation.MEMBER_ENROLL, _enroll_args(phone="13912340000"), gp.id)["code"]
+        == "enroll_limited"
+    )
+    assert (
+        hq.device(other).send(Mutation.MEMBER_ENROLL, _enroll_args(phone="13912340001"), hq.guide(other).id)[
+            "status"
+        ]
+        == "applied"
+    )
+    hq.clock.advance(days=1, seconds=1)
+    assert till.send(Mutation.MEMBER_ENROLL, _enroll_args(phone="13912340000"), gp.id)["status"] == "applied"

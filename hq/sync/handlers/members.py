@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from contract.wire import MutationResult
-from hq.db.models import Binding, Decline, Member, MemberCode, MemberTag, Note, Tag, Visit
+from contract.wire import REJECTED, MutationResult
+from hq.db.models import Binding, Decline, Member, MemberCode, MemberTag, MutationResultRow, Note, Tag, Visit
 from hq.db.upsert import insert_ignore, rowcount
 from hq.services.members import CARD_NO, clean_phone, unused_card_no
 from hq.services.privacy import erased_phone_at, withdraw_consent
@@ -35,7 +35,35 @@ def _consent(ctx: Context) -> tuple[Any, str, str]:
     return at, version, channel
 
 
+# `phone_already_member` tells a till that a number is a member somewhere in the chain: the guide needs
+# it (the shopper is a member already: scan their code instead), and a rogue till could use it to test
+# numbers. So it is rationed: a till that was told so PHONE_TAKEN_PER_DAY times in 24 hours has every
+# enrollment refused (`enroll_limited`) until the day has passed — past the ration it learns nothing
+# more, and each answer before it is a stored, auditable result (docs/security.md).
+PHONE_TAKEN_PER_DAY = 20
+
+
+def _phone_taken_answers(ctx: Context) -> int:
+    r = MutationResultRow
+    return int(
+        ctx.session.scalar(
+            select(func.count())
+            .select_from(r)
+            .where(
+                r.device_id == ctx.device_id,
+                r.name == ctx.name,
+                r.status == REJECTED,
+                r.applied_at > ctx.now - timedelta(days=1),
+                r.result["code"].as_string() == "phone_already_member",
+            )
+        )
+        or 0
+    )
+
+
 def member_enroll(ctx: Context) -> MutationResult:
+    if _phone_taken_answers(ctx) >= PHONE_TAKEN_PER_DAY:
+        raise Rejected("enroll_limited")
     member_id = ctx.req_id("member_id")
     name = ctx.text_arg("name", max_len=NAME_MAX)
     raw_card = ctx.text_arg("card_no", max_len=32)
