@@ -192,8 +192,10 @@ class StatsPage(QWidget):
             sums[2] += r.declines
         points: dict[str, list[QPointF]] = {key: [] for key in self.series}
         day, top = report.start, 1
+        # noon of each store day as epoch ms, by arithmetic: a QDateTime per day cost ~0.3 ms each
+        noon = QDateTime(QDate(day.year, day.month, day.day), QTime(12, 0)).toMSecsSinceEpoch()
         while day <= report.end:
-            x = float(QDateTime(QDate(day.year, day.month, day.day), QTime(12, 0)).toMSecsSinceEpoch())
+            x = float(noon + (day - report.start).days * 86_400_000)
             binds, enrolls, declines = by_day.get(day, (0, 0, 0))
             rate = join_rate(enrolls, declines)
             points["bindings"].append(QPointF(x, binds))
@@ -201,8 +203,12 @@ class StatsPage(QWidget):
             points["join_rate"].append(QPointF(x, 0 if rate is None else rate * 100))
             top = max(top, binds, enrolls)
             day += timedelta(days=1)
-        for key, s in self.series.items():
-            s.replace(points[key])
+        self.chart_view.setUpdatesEnabled(False)  # one repaint for the three series, not one each
+        try:
+            for key, s in self.series.items():
+                s.replace(points[key])
+        finally:
+            self.chart_view.setUpdatesEnabled(True)
         first = QDateTime(QDate(report.start.year, report.start.month, report.start.day), QTime(0, 0))
         last = QDateTime(QDate(report.end.year, report.end.month, report.end.day), QTime(23, 59))
         self.x_axis.setRange(first, last)
