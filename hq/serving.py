@@ -25,6 +25,8 @@ from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+WORKER_HEALTHCHECK_S = 60
+
 
 def _no_delay(transport: asyncio.BaseTransport) -> None:
     sock = transport.get_extra_info("socket")
@@ -102,5 +104,10 @@ def _serve_one(*, app: str, host: str, port: int, workers: int, trust_forwarded:
         # rightmost untrusted hop); uvicorn's "*" took the leftmost, client-written entry.
         proxy_headers=False,
         log_level="info",
+        # uvicorn kills a worker that has not answered its supervisor within this many seconds, and
+        # starts another. Its default of 5 s is shorter than a worker's start (imports, the database
+        # pool) on a busy 2-core server: measured here at load 8, every worker was killed before it
+        # served a request, in a loop, and HQ never answered.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
         access_log=os.environ.get("GUIDEDESK_HQ_ACCESS_LOG", "0") in ("1", "true", "yes"),
     )
