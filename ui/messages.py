@@ -91,6 +91,10 @@ TEXTS: dict[str, str] = {
     ),
     "bad_consent": QT_TRANSLATE_NOOP("messages", "The shopper's consent is missing."),
     "phone_already_member": QT_TRANSLATE_NOOP("messages", "This phone number is already a member."),
+    "enroll_limited": QT_TRANSLATE_NOOP(
+        "messages",
+        "HQ stopped taking new members from this workstation for today: too many of the numbers tried were members already. Call HQ.",  # noqa: E501 (one literal: lupdate reads it)
+    ),
     "bad_phone": QT_TRANSLATE_NOOP("messages", "Enter an 11-digit mainland mobile number."),
     "bad_name": QT_TRANSLATE_NOOP("messages", "Enter the shopper's name."),
     "no_phone": QT_TRANSLATE_NOOP("messages", "This member has no phone number on file."),

@@ -506,6 +506,10 @@
             <translation>This phone number is already a member.</translation>
         </message>
         <message>
+            <source>HQ stopped taking new members from this workstation for today: too many of the numbers tried were members already. Call HQ.</source>
+            <translation>HQ stopped taking new members from this workstation for today: too many of the numbers tried were members already. Call HQ.</translation>
+        </message>
+        <message>
             <source>Enter an 11-digit mainland mobile number.</source>
             <translation>Enter an 11-digit mainland mobile number.</translation>
         </message>

@@ -506,6 +506,10 @@
             <translation>这个手机号已经是会员。</translation>
         </message>
         <message>
+            <source>HQ stopped taking new members from this workstation for today: too many of the numbers tried were members already. Call HQ.</source>
+            <translation>总部今天暂停受理本机的新会员登记：尝试的手机号中已是会员的过多。请联系总部。</translation>
+        </message>
+        <message>
             <source>Enter an 11-digit mainland mobile number.</source>
             <translation>请输入 11 位大陆手机号。</translation>
         </message>
