@@ -306,8 +306,9 @@ def card_benchmark(members: int, iterations: int, repaints: int, data_dir: Path 
     QVBoxLayout(window).addWidget(page)
     window.setFixedSize(1366, 768)
     window.show()
-    scanner = ScannerInput(page, page.scan_edit)
-    scanner.scanned.connect(page.scan)
+    if getattr(page, "scanner", None) is None:  # pages before the scanner was wired in
+        page.scanner = ScannerInput(page, page.scan_edit)
+        page.scanner.scanned.connect(page.scan)
     floor_label = QLabel("李涵萱")
     floor_label.setObjectName("memberName")
     floor_label.resize(300, 60)
