@@ -118,6 +118,8 @@ def test_every_mutation_naming_another_stores_objects_is_refused_and_reveals_not
         yield Mutation.TASK_ASSIGN, {"task_id": task_a, "guide_id": ga.id}, mb.id
         yield Mutation.TASK_COMPLETE, {"task_id": task_a, "outcome": "reached", "completed_at": at}, gb.id
         yield Mutation.AUDIT_APPEND, {"action": "pii.reveal_phone", "details": {}}, gb.id
+        withdraw = {"member_id": member_a.id, "at": at, "channel": "counter"}
+        yield Mutation.MEMBER_CONSENT_WITHDRAW, withdraw, gb.id
         yield (
             Mutation.BINDING_END,
             {"binding_id": binding_a_id, "member_id": member_a.id, "reason": "x"},
@@ -150,6 +152,7 @@ def test_every_mutation_naming_another_stores_objects_is_refused_and_reveals_not
         yield Mutation.MEMBER_ENROLL, {**enroll, "member_id": member_b.id}, ga.id
         yield Mutation.MEMBER_ENROLL, {**enroll, "member_id": _uid(), "phone": "13600000002"}, ga.id
         yield Mutation.MEMBER_DECLINE, {"decline_id": decline_b}, ga.id
+        yield Mutation.MEMBER_CONSENT_WITHDRAW, {**withdraw, "member_id": member_b.id}, ga.id
         yield Mutation.TAG_ADD, {"member_id": member_b.id, "tag_id": tag_id}, ga.id
         yield Mutation.TAG_REMOVE, {"member_id": member_b.id, "tag_id": tag_id}, ga.id
         yield Mutation.NOTE_ADD, {"note_id": _uid(), "member_id": member_b.id, "body": "x"}, ga.id
