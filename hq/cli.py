@@ -142,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings.from_env()
+    settings = Settings.from_env()  # raises ConfigError for a bad value: main prints it
     url = getattr(args, "serve_db_url", None) or args.db_url
     return replace(settings, db_url=url) if url else settings
 
@@ -154,7 +154,13 @@ def main(argv: Sequence[str] | None = None, *, out: Out = print) -> int:
 
         out(new_admin_token())
         return 0
-    settings = _settings(args)
+    from hq.config import ConfigError
+
+    try:
+        settings = _settings(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     facts = _migrate(settings)  # every command starts from a current schema: zero set-up
     if args.command == "serve":
         return _serve(settings, args, out)

@@ -53,6 +53,27 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """A yes/no setting; anything else is refused rather than read as "no" (a typo must not silently
+    turn a proxy setting off)."""
+    text = env.get(name, "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be 1/true/yes/on or 0/false/no/off, not {env[name]!r}")
+
+
+def _whole(env: Mapping[str, str], name: str, lo: int, hi: int) -> int:
+    text = env[name].strip()
+    if not text.isdigit() or not lo <= int(text) <= hi:
+        raise ConfigError(f"{name} must be a whole number from {lo} to {hi}, not {env[name]!r}")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Settings:
     db_url: str
@@ -92,14 +113,14 @@ class Settings:
             "secret": env.get("GUIDEDESK_HQ_SECRET") or None,
             "admin_token": env.get("GUIDEDESK_HQ_ADMIN_TOKEN") or None,
             "admin_listen": env.get("GUIDEDESK_HQ_ADMIN_LISTEN") or None,
-            "trust_forwarded": env.get("GUIDEDESK_HQ_TRUST_FORWARDED", "0") in ("1", "true", "yes"),
+            "trust_forwarded": _flag(env, "GUIDEDESK_HQ_TRUST_FORWARDED"),
         }
         if env.get("GUIDEDESK_HQ_TRUSTED_PROXIES"):
             values["trusted_proxies"] = tuple(
                 p.strip() for p in env["GUIDEDESK_HQ_TRUSTED_PROXIES"].split(",") if p.strip()
             )
         if env.get("GUIDEDESK_HQ_DB_POOL"):
-            values["db_pool_size"] = max(1, int(env["GUIDEDESK_HQ_DB_POOL"]))
+            values["db_pool_size"] = _whole(env, "GUIDEDESK_HQ_DB_POOL", 1, 200)
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 
@@ -125,6 +146,12 @@ class Settings:
             host, _, port = self.admin_listen.rpartition(":")
             if not host or not port.isdigit():
                 raise ConfigError("GUIDEDESK_HQ_ADMIN_LISTEN must be host:port, e.g. 127.0.0.1:8766")
+
+        if not self.db_url.startswith(("sqlite", "postgresql")):
+            scheme = self.db_url.split(":", 1)[0]
+            raise ConfigError(
+                f"GUIDEDESK_HQ_DB_URL must be a sqlite:/// or postgresql+psycopg:// URL, not {scheme}:…"
+            )
 
     @property
     def is_sqlite(self) -> bool:
