@@ -10,16 +10,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import ImmutableMultiDict
 
+from contract.stages import STAGES
+from contract.storetime import STORE_TZ
 from hq.console.web import PREFIX, Ctx, error_text, need, posting, redirect, render
 from hq.errors import HqError, Invalid
 from hq.services import outreach
-from hq.services.admin import STORE_TZ, list_tag_groups
-from hq.services.members import STAGES
+from hq.services.admin import list_tag_groups
 from hq.services.stores import list_stores
 from hq.services.tasks import KINDS
 
 router = APIRouter()
-STAGE_ORDER = ("visitor", "registered", "first_order", "experience", "koc")
+STAGE_ORDER = STAGES  # contract/stages.py, lifecycle order
 
 
 def _segment(values: ImmutableMultiDict[str, Any]) -> outreach.Segment:

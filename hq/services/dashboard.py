@@ -108,11 +108,15 @@ class Dashboard:
         return self.devices_online / self.devices if self.devices else None
 
 
+_STORE_OFFSET = STORE_TZ.utcoffset(None)
+
+
 def _day(session: Session, column: Any) -> Any:
-    """The store day (UTC+8) of a UTC timestamp column, as text YYYY-MM-DD on both databases."""
+    """The store day (contract's STORE_TZ, a fixed offset) of a UTC timestamp column, as text YYYY-MM-DD
+    on both databases."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(column + timedelta(hours=8), "YYYY-MM-DD")
-    return func.date(column, "+8 hours")
+        return func.to_char(column + _STORE_OFFSET, "YYYY-MM-DD")
+    return func.date(column, f"+{_STORE_OFFSET.total_seconds() / 3600:g} hours")
 
 
 def dashboard(
