@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Literal, cast
 
 from sqlalchemy import select, true
 from sqlalchemy.orm import Session, aliased
@@ -37,6 +38,8 @@ from contract.policy import PolicyValues
 from contract.wire import Mutation
 
 MAX_REASON_NOTE = 200
+BindKind = Literal["create", "lapsed_takeover"]
+RequestState = Literal["open", "approved", "rejected"]
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,9 @@ class BindOutcome:
     member_id: str
     guide_id: str
     outbox_id: int
-    kind: str  # create | lapsed_takeover
+    kind: BindKind
     protected_until: datetime
-    state: str = "pending"  # until HQ answers
+    state: Literal["pending"] = "pending"  # until HQ answers
     changes: Changes = NOTHING
 
 
@@ -62,7 +65,7 @@ class TransferRequestView:
     to_guide_id: str
     to_guide_name: str
     reason_note: str
-    state: str  # open | approved | rejected
+    state: RequestState
     created_at: datetime
     decided_at: datetime | None = None
     decided_by: str | None = None
@@ -151,7 +154,8 @@ def bind_member(
         args: dict[str, object] = {"binding_id": binding_id, "member_id": member_id}
         if code:
             args["code"] = code
-        name, kind = Mutation.BINDING_CREATE, "create"
+        kind: BindKind = "create"
+        name = Mutation.BINDING_CREATE
     else:
         _refuse_other_store(current, guide, policy.cross_store_transfer)
         # A winner HQ named but the replica does not hold yet has no binding to replace: protected.
@@ -217,7 +221,7 @@ def _view(
         to_guide_id=r.to_guide_id,
         to_guide_name=to_name or "",
         reason_note=r.reason_note,
-        state=r.state,
+        state=cast(RequestState, r.state),  # the column holds only these
         created_at=r.created_at,
         decided_at=r.decided_at,
         decided_by=r.decided_by,

@@ -52,6 +52,7 @@ from app.services.policy import policy_of
 from app.services.privacy import consent_withdrawn
 from contract.wire import Mutation
 
+TaskState = Literal["open", "done", "skipped", "cancelled"]
 TASK_KINDS = frozenset({"call", "message", "invite", "visit"})
 OUTREACH_KINDS = ("call", "message", "invite")  # what reaches out to the member and so counts as contact
 OUTCOMES = frozenset({"reached", "not_reached", "call_back", "declined"})
@@ -69,7 +70,7 @@ class TaskView:
     kind: str  # call | message | invite | visit
     assigned_guide_id: str | None
     due_at: datetime | None
-    state: str  # open | done | skipped | cancelled (effective: a pending completion shows as done)
+    state: TaskState  # effective: a pending completion shows as done
     outcome: str | None
     overdue: bool
     pending: bool  # created, assigned or completed here and not yet confirmed by HQ
