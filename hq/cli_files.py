@@ -32,11 +32,11 @@ from hq.services.admin import (
     audit,
     import_members,
     list_tag_groups,
-    select_members,
 )
 from hq.services.members import find_member
+from hq.services.publishing import publish_to_segment
 from hq.services.stores import list_stores
-from hq.services.tasks import KINDS, MAX_ITEMS, publish_task_list
+from hq.services.tasks import KINDS, MAX_ITEMS
 from hq.sync.changes import ChangeSet, record
 from hq.tabular import LineError, Row, Table, TableError, read_table
 
@@ -198,27 +198,20 @@ def publish_tasks_cmd(runtime: HqRuntime, args: argparse.Namespace, out: Out) ->
         raise Invalid("file_excludes_store_and_segment")
     if args.file is None and not (args.stores or args.segments):
         raise Invalid("members_needed", hint="FILE, --store or --segment")
-    members: list[str] = []
-    segment: dict[str, Any] = {}
+    members: list[str] | None = None
     if args.file is not None:
         try:
             members = _file_members(runtime, args.file)
         except FileRejected as exc:
             _report(exc, "未发布任何任务 (nothing published)")
             return 2
-        segment = {"member_ids": len(set(members))}  # as the admin API records an explicit list
     with runtime.db.write() as s:
         now, changes = runtime.now(), ChangeSet()
-        if args.file is None:
-            filters = _segment(s, args.segments or [])
-            members = select_members(s, now=now, stores=args.stores, **filters)
-            segment = {"stores": args.stores, **{k: v for k, v in filters.items() if v}}
-            if not members:
-                raise HqError("no_members_selected")
-        published = publish_task_list(s, title=args.title, member_ids=members, kind=args.kind,
-                                      due_at=due, segment=segment, now=now, changes=changes)  # fmt: skip
-        audit(s, action="task_list.publish", now=now, subject_id=published.list_id,
-              details={"items": published.items, "stores": list(published.stores), "via": "cli"})  # fmt: skip
+        filters = _segment(s, args.segments or []) if members is None else {}
+        published = publish_to_segment(
+            s, title=args.title, kind=args.kind, due_at=due, now=now, changes=changes, member_ids=members,
+            stores=args.stores if members is None else None, via="cli", **filters,
+        )  # fmt: skip
         record(s, changes, now=now)
         codes = {store.id: store.code for store in list_stores(s)}
     stores = ", ".join(codes[sid] for sid in published.stores)

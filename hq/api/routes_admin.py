@@ -63,9 +63,10 @@ from hq.services.devices import issue_enrollment_code, revoke_device
 from hq.services.guides import add_guide, set_guide_active
 from hq.services.policy import POLICY_FIELDS, current_policy, new_revision
 from hq.services.privacy import erase_member, withdraw_consent
+from hq.services.publishing import publish_to_segment
 from hq.services.stores import create_store, list_stores
 from hq.services.tags import create_tag, create_tag_group
-from hq.services.tasks import KINDS, publish_task_list
+from hq.services.tasks import KINDS
 from hq.services.users import API_KEY_PREFIX, authenticate_api_key
 from hq.sync.changes import ChangeSet, record
 
@@ -326,25 +327,15 @@ def post_policy(body: PolicyIn, request: Request) -> JsonResponse:
 )
 def post_task_list(body: TaskListIn, request: Request) -> JsonResponse:
     assert body.kind in KINDS
+    if body.member_ids is not None and body.segment is not None:
+        raise HqError("member_ids_exclusive")
+    seg = body.segment or SegmentIn()
     with _write(runtime_of(request)) as (s, changes, now):
-        if body.member_ids is not None:
-            if body.stores is not None or body.segment is not None:
-                raise HqError("member_ids_exclusive")
-            members = list(body.member_ids)
-            segment: dict[str, Any] = {"member_ids": len(members)}
-        else:
-            seg = body.segment or SegmentIn()
-            members = admin.select_members(s, now=now, stores=body.stores, tag_id=seg.tag_id,
-                                           stage=seg.stage, sleeping=seg.sleeping)  # fmt: skip
-            segment = {"stores": body.stores, **seg.model_dump(exclude_defaults=True)}
-            if not members:
-                raise HqError("no_members_selected")
-        published = publish_task_list(
-            s, title=body.title, member_ids=members, kind=body.kind, due_at=body.due_at, segment=segment,
-            now=now, changes=changes,
+        published = publish_to_segment(
+            s, title=body.title, kind=body.kind, due_at=body.due_at, now=now, changes=changes,
+            member_ids=None if body.member_ids is None else list(body.member_ids), stores=body.stores,
+            tag_id=seg.tag_id, stage=seg.stage, sleeping=seg.sleeping,
         )  # fmt: skip
-        admin.audit(s, action="task_list.publish", now=now, subject_id=published.list_id,
-                    details={"items": published.items, "stores": list(published.stores)})  # fmt: skip
     return ok(request, {"task_list": _view(published)}, 201)
 
 
