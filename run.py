@@ -60,7 +60,7 @@ def bundle(py: Path, env: dict[str, str]) -> int:
     )
     if built != 0:
         return built
-    exe = ROOT / "dist" / "guidedesk" / ("guidedesk.exe" if os.name == "nt" else "guidedesk")
+    exe = ROOT / "dist" / "guidedesk" / ("guidedesk-cli.exe" if os.name == "nt" else "guidedesk-cli")
     print(f"GuideDesk: bundle built in {exe.parent}; running its self-test …", flush=True)
     return subprocess.call([str(exe), "--self-test"], cwd=ROOT, env=env)
 

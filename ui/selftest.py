@@ -60,22 +60,32 @@ def _window(tmp: Path) -> str:
 
 
 def _member_code(tmp: Path) -> str:
+    import uuid
     from datetime import UTC, datetime
 
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from app.qr import parse_member_code, public_key_bytes, sign_member_code, verify_signature
-
-    key = Ed25519PrivateKey.generate()
-    text = sign_member_code(
-        key, key_id="selftest", member_id="m-selftest", issued=datetime.now(UTC), ttl_seconds=60
+    from app.qr import (
+        parse_member_code,
+        public_key_bytes,
+        sign_compact_member_code,
+        sign_member_code,
+        verify_signature,
     )
-    code = parse_member_code(text)
-    if not verify_signature(code, public_key_bytes(key)):
-        raise RuntimeError("a freshly signed member code did not verify")
-    if verify_signature(code, public_key_bytes(Ed25519PrivateKey.generate())):
-        raise RuntimeError("a member code verified against the wrong key")
-    return f"signed member code verified ({len(text)} characters); a wrong key refused"
+
+    key, stranger = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    claims = {"key_id": "selftest", "member_id": str(uuid.uuid4()), "issued": datetime.now(UTC)}
+    lengths = []
+    for sign in (sign_compact_member_code, sign_member_code):  # HQ's default format, then GDM1
+        text = sign(key, ttl_seconds=60, **claims)
+        code = parse_member_code(text)
+        if not verify_signature(code, public_key_bytes(key)):
+            raise RuntimeError(f"a freshly signed member code did not verify: {text[:8]}…")
+        if verify_signature(code, public_key_bytes(stranger)):
+            raise RuntimeError("a member code verified against the wrong key")
+        lengths.append(len(text))
+    sizes = f"compact {lengths[0]}, GDM1 {lengths[1]} characters"
+    return f"signed member codes verified ({sizes}); a wrong key refused"
 
 
 def _guide_qr(tmp: Path) -> str:
@@ -91,27 +101,26 @@ def _guide_qr(tmp: Path) -> str:
 
 
 def _pdf_label(tmp: Path) -> str:
-    from PySide6.QtCore import QRectF
-    from PySide6.QtGui import QImage, QPageSize, QPainter, QPdfWriter
+    from PySide6.QtGui import QPageSize, QPdfWriter
 
-    from app.qr import guide_code, qr_png
+    from app.qr import guide_code
+    from ui.pages.guide_qr import PDF_DPI, render_qr_page
 
     path = tmp / "label.pdf"
     writer = QPdfWriter(str(path))
+    writer.setResolution(PDF_DPI)
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A6))
-    writer.setResolution(300)
-    painter = QPainter(writer)
-    try:
-        image = QImage.fromData(qr_png(guide_code("g-selftest")))
-        side = min(writer.width(), writer.height()) * 0.8
-        painter.drawImage(QRectF(0, 0, side, side), image)
-        painter.drawText(0, int(side) + 60, "GuideDesk 导购台")
-    finally:
-        painter.end()
+    render_qr_page(
+        writer,
+        code=guide_code("g-selftest"),
+        store_name="自测门店",
+        guide_name="自测导购",
+        caption="GuideDesk",
+    )
     data = path.read_bytes()
     if not data.startswith(b"%PDF") or len(data) < 1000:
         raise RuntimeError("the PDF label is empty")
-    return f"PDF label printed ({len(data):,} bytes)"
+    return f"A6 counter label printed as PDF ({len(data):,} bytes)"
 
 
 STEPS: tuple[tuple[str, Step], ...] = (
