@@ -327,10 +327,10 @@ def post_policy(body: PolicyIn, request: Request) -> JsonResponse:
 )
 def post_task_list(body: TaskListIn, request: Request) -> JsonResponse:
     assert body.kind in KINDS
-    if body.member_ids is not None and body.segment is not None:
-        raise HqError("member_ids_exclusive")
     seg = body.segment or SegmentIn()
     with _write(runtime_of(request)) as (s, changes, now):
+        if body.member_ids is not None and body.segment is not None:
+            raise HqError("member_ids_exclusive")  # inside _write: answered 400, never a 500
         published = publish_to_segment(
             s, title=body.title, kind=body.kind, due_at=body.due_at, now=now, changes=changes,
             member_ids=None if body.member_ids is None else list(body.member_ids), stores=body.stores,
