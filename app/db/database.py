@@ -84,12 +84,34 @@ class Database:
             migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self.engine.execution_options(sqlite_begin="DEFERRED"))
+        if run_migrations:
+            with self.transaction() as session:
+                restore_deferred_indexes(session.connection())
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One durable unit of work: commit at the end of the block, roll back on error."""
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def bulk_transaction(self) -> Iterator[Session]:
+        """A transaction for a first-sync bulk load (app/sync/bootstrap.py): foreign keys not enforced
+        and the commit not fsynced (synchronous=NORMAL). Each such transaction is still atomic and
+        consistent (WAL); a power cut may roll back the last few, whose positions go with them, so the
+        load resumes earlier. The keys are checked, and the final commit made durable, at the end of the
+        load. Both pragmas are per connection and only take effect outside a transaction."""
+        with self.engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            driver.execute("PRAGMA foreign_keys=OFF")
+            driver.execute("PRAGMA synchronous=NORMAL")
+            try:
+                with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+                    yield session
+            finally:
+                driver.execute("PRAGMA synchronous=FULL")
+                driver.execute("PRAGMA foreign_keys=ON")
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -116,3 +138,14 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def restore_deferred_indexes(conn: Any) -> int:
+    """Build the replica indexes a first-sync snapshot dropped (models.DeferredIndex) and forget them;
+    in the caller's transaction. Returns how many were built."""
+    rows = conn.exec_driver_sql("SELECT name, sql FROM deferred_indexes ORDER BY name").fetchall()
+    for _name, sql in rows:
+        conn.exec_driver_sql(sql)
+    if rows:
+        conn.exec_driver_sql("DELETE FROM deferred_indexes")
+    return len(rows)

@@ -2,7 +2,8 @@
 "、") and `bound_guide_id` / `bound_guide_name` (the active binding's guide). They exist so the list can
 sort and filter a million members in SQL by an index (app/services/member_list.py); they are recomputed
 set-wise, once per member a pulled page touched, by the only writer of the replica (the pull applier).
-Bulk writers that bypass the applier (the demo generator, test factories) call `refresh_all` once.
+Bulk writers that bypass the applier (the demo generator, test factories) call `refresh_all` once; a
+first-sync snapshot, which loads members with these columns at their defaults, calls `fill_loaded`.
 
 `phone_last4` is not here: the applier takes it from the clear phone while sealing it.
 """
@@ -39,6 +40,22 @@ _REFRESH_ALL = (
     f"UPDATE members SET {_SET}",
     "UPDATE members SET phone_last4 = substr(phone_masked, -4) "
     "WHERE phone_last4 IS NULL AND length(phone_masked) = 11",
+)
+# Set-wise, for members just loaded with the defaults ('' / NULL / ''): one grouped pass over member tags
+# and one over active bindings, instead of two correlated subqueries per member (refresh_all's 1.4 s at
+# 100,000 members, measured in docs/benchmarks-sync.md). The same values as _SET: tag names in name order
+# (the ordered subquery feeds group_concat in order, as in _SET), the latest active binding's guide.
+_FILL_LOADED = (
+    f"""UPDATE members SET tag_key = k.names FROM (
+        SELECT member_id, group_concat(name, '{TAG_SEPARATOR}') AS names FROM (
+            SELECT mt.member_id, t.name FROM member_tags mt JOIN tags t ON t.id = mt.tag_id
+            ORDER BY mt.member_id, t.name
+        ) GROUP BY member_id
+    ) AS k WHERE k.member_id = members.id""",
+    """UPDATE members SET bound_guide_id = b.guide_id, bound_guide_name = b.guide_name FROM (
+        SELECT member_id, guide_id, guide_name, max(bound_at) FROM bindings WHERE active = 1
+        GROUP BY member_id
+    ) AS b WHERE b.member_id = members.id""",
 )
 _MEMBERS_OF_TAGS = (
     "SELECT DISTINCT member_id FROM member_tags WHERE tag_id IN (SELECT value FROM json_each(?))"
@@ -84,4 +101,10 @@ def refresh_all(conn: Any) -> None:
     """Recompute every member's derived columns (and fill a missing `phone_last4` from the masked phone,
     which shows the last four digits anyway): after a bulk load that did not go through the applier."""
     for sql in _REFRESH_ALL:
+        _execute(conn, sql)
+
+
+def fill_loaded(conn: Any) -> None:
+    """The derived columns of members bulk-loaded with their defaults (a first-sync snapshot)."""
+    for sql in _FILL_LOADED:
         _execute(conn, sql)

@@ -403,9 +403,23 @@ class SyncState(Base):
     server_epoch: Mapped[str | None] = mapped_column(String(64))
     clock_offset_ms: Mapped[int] = mapped_column(Integer, default=0)
     last_sync_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A first-sync snapshot under way (app/sync/bootstrap.py): the position of its last applied chunk,
+    # and whether it was resumed (then the replica's keys are checked once incremental pulls caught up).
+    snapshot_position: Mapped[str | None] = mapped_column(Text)
+    snapshot_unchecked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
+
+
+class DeferredIndex(Base):
+    """A replica index dropped while a first-sync snapshot bulk-loads (built once at its end: cheaper
+    than keeping it up to date row by row). Recorded in the transaction that drops it, so an index is
+    never lost to a crash: opening the database builds any still listed."""
+
+    __tablename__ = "deferred_indexes"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sql: Mapped[str] = mapped_column(Text)
 
 
 LOCAL_TABLES: tuple[type[Base], ...] = (
     Outbox, Visit, Activity, DailyStat, AuditEvent, UsedNonce, LoginState, TransferRequest, SyncState,
-    KeyCheck,
+    KeyCheck, DeferredIndex,
 )  # fmt: skip

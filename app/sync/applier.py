@@ -194,38 +194,71 @@ def _shape(t: str, named: tuple[str, ...]) -> _Shape:
     return _Shape(fields, converters, phone, columns + unnamed, tuple(target.defaults[c] for c in unnamed))
 
 
+def _picker(keys: list[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """itemgetter that always returns a tuple, whatever the number of keys."""
+    if len(keys) > 1:
+        return itemgetter(*keys)
+    if keys:
+        key = keys[0]
+        return lambda r: (r[key],)
+    return lambda _r: ()
+
+
 def _params(
-    t: str, shape: _Shape, puts: list[Mapping[str, Any]], cipher: PhoneCipher
+    t: str, shape: _Shape, rows: Iterable[tuple[Any, ...]], cipher: PhoneCipher
 ) -> list[tuple[Any, ...]]:
-    """One parameter tuple per put, in `shape.columns` order."""
-    key_of = _target(t).key_of
+    """One parameter tuple per row, in `shape.columns` order. A row is (change id, version,
+    *values of `shape.fields`, [the clear phone when `shape.phone`])."""
+    target = _target(t)
+    key_of, versioned = target.key_of, target.versioned
     n = len(shape.fields)
-    get: Callable[[Mapping[str, Any]], tuple[Any, ...]] = (
-        itemgetter(*shape.fields) if n > 1 else (lambda d: (d[shape.fields[0]],)) if n else (lambda _d: ())
-    )
-    versioned = _target(t).versioned
     params = []
-    for put in puts:
-        data = put["data"]
-        row = get(data)
+    for row in rows:
+        values = row[2 : 2 + n]
         if shape.converters:
-            values = list(row)
+            converted = list(values)
             for i, f in shape.converters:
-                if values[i] is not None:
-                    values[i] = f(values[i])
-            row = tuple(values)
+                if converted[i] is not None:
+                    converted[i] = f(converted[i])
+            values = tuple(converted)
         if shape.phone:
-            phone = data["phone"]
-            sealed = (
+            phone = row[2 + n]
+            values += (
                 (cipher.encrypt(phone), cipher.blind_index(phone), mask_phone(phone), phone[-4:])
                 if phone
-                else None
+                else (None, None, None, None)
             )
-            row += sealed or (None, None, None, None)
         if versioned:
-            row += (int(put["v"]),)
-        params.append(row + key_of(put["id"]) + shape.fill)
+            values += (int(row[1]),)
+        params.append(values + key_of(row[0]) + shape.fill)
     return params
+
+
+def _page_rows(shape: _Shape, puts: list[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    """A pull page's put dicts as `_params` rows."""
+    get = _picker([*shape.fields, "phone"] if shape.phone else list(shape.fields))
+    return [(put["id"], put["v"], *get(put["data"])) for put in puts]
+
+
+def apply_rows(
+    session: Session, t: str, fields: list[str], rows: list[list[Any]], *, cipher: PhoneCipher
+) -> int:
+    """Upsert one snapshot chunk (hq/sync/snapshot.py): rows of `[change id, version, *values]`, the
+    values named by `fields`. In the caller's transaction; the members list's derived columns are left
+    at their defaults for `member_index.fill_loaded` at the end of the load. A malformed chunk raises
+    `protocol_error` before anything is written. Returns the rows written."""
+    if t not in ENTITY_MODELS:
+        return 0  # a newer HQ's entity type: ignored, like unknown fields
+    try:
+        shape = _shape(t, tuple(fields))
+        names = (*shape.fields, "phone") if shape.phone else shape.fields
+        pick = _picker([0, 1, *(fields.index(name) + 2 for name in names)])
+        params = _params(t, shape, map(pick, rows), cipher)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise GuideDeskError("protocol_error", reason="bad_chunk", t=t, error=repr(exc)) from exc
+    if params:
+        _upsert(session, t, shape, params)
+    return len(params)
 
 
 def _upsert(session: Session, t: str, shape: _Shape, params: list[tuple[Any, ...]]) -> None:
@@ -287,7 +320,7 @@ def apply_changes(
         for t in _ORDER:
             for named, group in puts.get(t, {}).items():  # one shape per type from one HQ; more mid-upgrade
                 shape = _shape(t, named)
-                writes.append((t, shape, _params(t, shape, group, cipher)))
+                writes.append((t, shape, _params(t, shape, _page_rows(shape, group), cipher)))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise GuideDeskError("protocol_error", reason="bad_change", t=t, error=repr(exc)) from exc
     conn = session.connection()

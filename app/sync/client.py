@@ -12,6 +12,8 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +25,7 @@ from app.errors import GuideDeskError
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
+STREAM_PIECE = 1 << 18  # bytes read at a time from a streamed answer
 
 
 class SyncError(GuideDeskError):
@@ -110,6 +113,22 @@ class HqClient:
 
     # ------------------------------------------------------------ plumbing
 
+    def snapshot(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """The lines of a first-sync snapshot (hq/sync/snapshot.py), decoded one at a time as they
+        arrive: a 100,000-member store is ~150 MB of JSON, never held whole. An error status raises like
+        any call (an HQ without snapshots answers 404); a cut-off stream raises `network`/`truncated`."""
+        with self._network_errors():
+            response = self._send("POST", "/v1/sync/snapshot", body, stream=True)
+            try:
+                if response.status_code != 200 or "ndjson" not in response.headers.get("Content-Type", ""):
+                    _decode(response.status_code, response.content)
+                    raise SyncError("protocol", "not_ndjson", status=response.status_code)
+                yield from _lines(response.iter_content(STREAM_PIECE))
+            finally:
+                response.close()
+
+    # ------------------------------------------------------------ plumbing
+
     def _call(
         self,
         method: str,
@@ -120,6 +139,22 @@ class HqClient:
         params: dict[str, str] | None = None,
         compress: bool = False,
     ) -> dict[str, Any]:
+        with self._network_errors():
+            response = self._send(method, path, body, auth=auth, params=params, compress=compress)
+            raw = response.content  # reads the whole body: a truncated one raises here
+        return _decode(response.status_code, raw)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        auth: bool = True,
+        params: dict[str, str] | None = None,
+        compress: bool = False,
+        stream: bool = False,
+    ) -> requests.Response:
         headers: dict[str, str] = {}
         data: bytes | None = None
         if body is not None:
@@ -133,17 +168,23 @@ class HqClient:
                 raise SyncError("auth", "not_enrolled")
             headers["Authorization"] = f"Bearer {self.token}"
         url = self.endpoint.base_url.rstrip("/") + path
+        return self._http.request(
+            method,
+            url,
+            data=data,
+            headers=headers,
+            params=params,
+            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+            allow_redirects=False,  # HQ never redirects: one could lead the token off https
+            stream=stream,
+        )
+
+    @staticmethod
+    @contextmanager
+    def _network_errors() -> Iterator[None]:
+        """requests' failures as SyncError kinds."""
         try:
-            response = self._http.request(
-                method,
-                url,
-                data=data,
-                headers=headers,
-                params=params,
-                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-                allow_redirects=False,  # HQ never redirects: one could lead the token off https
-            )
-            raw = response.content  # reads the whole body: a truncated one raises here
+            yield
         except requests.exceptions.SSLError as exc:
             raise SyncError("network", "tls_error", reason=type(exc).__name__) from exc
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
@@ -152,7 +193,29 @@ class HqClient:
             raise SyncError("network", "truncated", reason=type(exc).__name__) from exc
         except requests.exceptions.RequestException as exc:
             raise SyncError("network", "request_failed", reason=type(exc).__name__) from exc
-        return _decode(response.status_code, raw)
+
+
+def _lines(pieces: Iterable[bytes]) -> Iterator[dict[str, Any]]:
+    """NDJSON objects from a body arriving in pieces. A body that ends inside a line was cut off."""
+    rest = b""
+    for piece in pieces:
+        rest += piece
+        *whole, rest = rest.split(b"\n")
+        for line in whole:
+            if line:
+                yield _object(line)
+    if rest.strip():
+        raise SyncError("network", "truncated", reason="partial_line")
+
+
+def _object(line: bytes) -> dict[str, Any]:
+    try:
+        decoded = orjson.loads(line)
+    except ValueError:
+        decoded = None
+    if not isinstance(decoded, dict):
+        raise SyncError("protocol", "bad_snapshot_line")
+    return decoded
 
 
 def _decode(status: int, raw: bytes) -> dict[str, Any]:

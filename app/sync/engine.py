@@ -5,8 +5,10 @@ Guarantees the engine keeps on its side:
 - single flight per workstation, across app instances (a lock file in the data dir);
 - push results are written in one local transaction per batch: a row is acked or rejected exactly once,
   and a crash before that transaction simply re-pushes (HQ answers replays from its stored results);
-- each pulled page is applied in one transaction together with its cursor, so a killed first sync
-  resumes at the last whole page;
+- a first sync (no cursor) loads HQ's snapshot of the store (app/sync/bootstrap.py), each chunk in one
+  transaction together with its position, so a killed first sync resumes at the last whole chunk; then
+  pulls pages from the snapshot's cursor;
+- each pulled page is applied in one transaction together with its cursor;
 - a reset wipes the replica and never the outbox; a revoked device wipes the replica and stops;
 - an idle run (nothing to push, nothing new) writes nothing locally.
 """
@@ -24,12 +26,14 @@ from sqlalchemy import select, update
 
 from app import __version__
 from app.changes import EVERYTHING, NOTHING, Changes, of_mutation
+from app.db.database import restore_deferred_indexes
 from app.db.models import Outbox, SyncState
 from app.errors import GuideDeskError
 from app.services.ledger import void_activity_of
 from app.services.outbox import PENDING_STATES, OutboxEntry, list_outbox, wire_args
 from app.services.privacy import forget_personal, redact_settled
 from app.sync.applier import apply_changes, wipe_replica
+from app.sync.bootstrap import Bootstrap, Chunk, check_keys
 from app.sync.client import HqClient, SyncError
 from app.sync.lock import SyncLock, SyncLockBusy
 from app.workstation import Workstation
@@ -133,12 +137,14 @@ class SyncEngine:
         on_progress: Callable[[SyncProgress], None] | None = None,
         should_cancel: Callable[[], bool] | None = None,
         pull_limit: int = MAX_PULL_LIMIT,
+        snapshot_rows: int | None = None,
     ) -> None:
         self.ws = ws
         self.client = client
         self.on_progress = on_progress or (lambda _p: None)
         self.should_cancel = should_cancel or (lambda: False)
         self.pull_limit = pull_limit
+        self.snapshot_rows = snapshot_rows  # rows per snapshot chunk (None: HQ's default)
 
     def run(self) -> SyncReport:
         report = SyncReport()
@@ -234,6 +240,8 @@ class SyncEngine:
                 row = s.get(SyncState, 1)
                 assert row is not None
                 row.cursor = None
+                row.snapshot_position = None
+                row.snapshot_unchecked = False
             self.ws.db.checkpoint()
             report.local_writes += 1
             report.changes |= EVERYTHING
@@ -377,8 +385,12 @@ class SyncEngine:
         cursor = None if reset else state.cursor
         if reset:
             self._reset(report)
+        snapshot_tried = False
         for _page in range(100_000):  # bounded: a runaway HQ cannot keep us here forever
             self._check_cancel()
+            if cursor is None and not snapshot_tried:
+                snapshot_tried = True
+                cursor = self._bootstrap(state, report)
             page_changes = NOTHING
             with _gc_paused():
                 answer = self.client.pull(
@@ -429,8 +441,46 @@ class SyncEngine:
                 )
             )
             if not answer.get("has_more"):
+                self._check_resumed_snapshot()
                 return
         raise SyncError("protocol", "too_many_pages")
+
+    def _bootstrap(self, state: SyncState, report: SyncReport) -> str | None:
+        """A first sync's snapshot; the cursor to pull on from (None: HQ has none, pull from the start)."""
+
+        def on_chunk(chunk: Chunk) -> None:
+            report.pages += 1
+            report.pulled += chunk.rows
+            report.local_writes += 1
+            report.changes |= chunk.changes
+            self.on_progress(
+                SyncProgress(
+                    "pull", report.pushed, report.pulled, report.pages, behind=chunk.left, changes=chunk.changes
+                )
+            )
+
+        assert state.device_id is not None
+        with _gc_paused():
+            loaded = Bootstrap(
+                self.ws,
+                self.client,
+                device_id=state.device_id,
+                on_chunk=on_chunk,
+                check_cancel=self._check_cancel,
+                chunk_rows=self.snapshot_rows,
+            ).run()
+        report.pulls += loaded.answers
+        report.local_writes += 1
+        report.changes |= EVERYTHING if loaded.reset else _SYNC_STATE
+        report.reset = report.reset or loaded.reset
+        return loaded.cursor
+
+    def _check_resumed_snapshot(self) -> None:
+        with self.ws.db.read() as s:
+            row = s.get(SyncState, 1)
+            unchecked = row is not None and row.snapshot_unchecked
+        if unchecked and not check_keys(self.ws):
+            raise SyncError("protocol", "replica_keys")
 
     def _reset(self, report: SyncReport) -> None:
         with self.ws.db.transaction() as s:
@@ -438,6 +488,9 @@ class SyncEngine:
             row = s.get(SyncState, 1)
             assert row is not None
             row.cursor = None
+            row.snapshot_position = None
+            row.snapshot_unchecked = False
+            restore_deferred_indexes(s.connection())  # a snapshot cut off by the reset had dropped them
         report.reset = True
         report.changes |= EVERYTHING
         report.local_writes += 1

@@ -1,19 +1,25 @@
-"""/v1/sync/push and /v1/sync/pull: the wire side of hq/sync/push.py and hq/sync/pull.py."""
+"""/v1/sync/push, /v1/sync/pull and /v1/sync/snapshot: the wire side of hq/sync/push.py, hq/sync/pull.py
+and hq/sync/snapshot.py."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Generator
 from typing import Any
 
+import anyio
+
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from contract.wire import MAX_PUSH_BATCH
 from hq.api.auth import device_token, require_device
 from hq.api.errors import ApiError, Unavailable
 from hq.api.responses import JsonResponse, ok, runtime_of
-from hq.api.schemas import ERRORS, PullIn, PullOut, PushIn, PushOut
+from hq.api.schemas import ERRORS, PullIn, PullOut, PushIn, PushOut, SnapshotIn
 from hq.runtime import HqRuntime
 from hq.sync.pull import idle_page, pull_page
+from hq.sync.snapshot import snapshot_lines
 from hq.sync.push import (
     DeviceRevoked,
     PayloadMismatch,
@@ -92,3 +98,38 @@ def _pull_page(runtime: HqRuntime, token: str, body: PullIn) -> dict[str, Any]:
     with runtime.db.read() as session:
         device = require_device(session, token, device_id=body.device_id)
         return pull_page(session, runtime=runtime, device=device, cursor=body.cursor, limit=body.limit)
+
+
+@router.post(
+    "/snapshot",
+    responses={**ERRORS, 200: {"content": {"application/x-ndjson": {}}}},
+    summary="first sync: the store's scope at one version, streamed as NDJSON chunks (hq/sync/snapshot.py)",
+)
+async def snapshot(body: SnapshotIn, request: Request, token: str = Depends(device_token)) -> StreamingResponse:
+    runtime = runtime_of(request)
+    lines = _snapshot_lines(runtime, token, body)
+    # The first line is read before the answer starts, so a bad token or device is an error status, not
+    # a broken stream.
+    first = await run_in_threadpool(next, lines)
+    return StreamingResponse(_stream(first, lines), media_type="application/x-ndjson")
+
+
+def _snapshot_lines(runtime: HqRuntime, token: str, body: SnapshotIn) -> Generator[bytes, None, None]:
+    with runtime.db.read() as session:
+        device = require_device(session, token, device_id=body.device_id)
+        yield from snapshot_lines(
+            session, runtime=runtime, device=device, position=body.position, chunk_rows=body.limit
+        )
+
+
+async def _stream(first: bytes, lines: Generator[bytes, None, None]) -> AsyncIterator[bytes]:
+    """Each line is built in the threadpool (it reads the database); the read transaction stays open
+    across them and is closed in the threadpool too, also when the workstation hangs up half way."""
+    try:
+        yield first
+        while (line := await run_in_threadpool(next, lines, None)) is not None:
+            yield line
+    finally:
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(lines.close)
+

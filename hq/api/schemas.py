@@ -81,6 +81,12 @@ class PullIn(_In):
     limit: Annotated[int, Field(strict=True, ge=1, le=1_000_000)] = MAX_PULL_LIMIT
 
 
+class SnapshotIn(_In):
+    device_id: Id
+    position: Annotated[str | None, Field(max_length=2048)] = None  # from the last chunk applied
+    limit: Annotated[int, Field(strict=True, ge=1, le=5_000)] = 5_000  # rows per chunk
+
+
 class ChangeOut(BaseModel):
     t: str
     id: str

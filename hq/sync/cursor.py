@@ -5,6 +5,10 @@ workstation holds the data, under which HQ epoch, and when it was issued. It is 
 truncated HMAC-SHA256 under a key derived from the master secret: a workstation cannot forge one that
 skips or rewinds, nor use another store's. Whether a cursor is too old is decided against the scopes'
 `pruned_through`, not its age: an idle store keeps the same cursor for as long as nothing changes.
+
+A snapshot position (hq/sync/snapshot.py) is signed the same way: the versions a first-sync snapshot
+began at, and how far it got (a step, the last entity id sent). Its body is marked `"k": "snapshot"`, so
+neither can be passed off as the other.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from hashlib import sha256
+from typing import Any
 
 CURSOR_VERSION = 1
 MAC_BYTES = 16
@@ -41,24 +46,14 @@ def _b64d(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def encode_cursor(key: bytes, cursor: Cursor) -> str:
-    body = json.dumps(
-        {
-            "v": CURSOR_VERSION,
-            "e": cursor.epoch,
-            "st": cursor.store_id,
-            "g": cursor.global_version,
-            "s": cursor.store_version,
-            "i": cursor.issued,
-        },
-        separators=(",", ":"),
-        sort_keys=True,
-    ).encode()
+def _sign(key: bytes, fields: dict[str, object]) -> str:
+    body = json.dumps(fields, separators=(",", ":"), sort_keys=True).encode()
     mac = hmac.new(key, body, sha256).digest()[:MAC_BYTES]
     return _b64e(body) + "." + _b64e(mac)
 
 
-def decode_cursor(key: bytes, text: str) -> Cursor:
+def _verified(key: bytes, text: str) -> dict[str, Any]:
+    """The body of a token this HQ signed, or CursorInvalid."""
     body_text, dot, mac_text = text.partition(".")
     if not dot or len(text) > 1024:
         raise CursorInvalid("shape")
@@ -70,6 +65,26 @@ def decode_cursor(key: bytes, text: str) -> Cursor:
         raise CursorInvalid("signature")
     try:
         raw = json.loads(body)
+    except ValueError as exc:
+        raise CursorInvalid("content") from exc
+    if not isinstance(raw, dict):
+        raise CursorInvalid("content")
+    return raw
+
+
+def _cursor_fields(cursor: Cursor) -> dict[str, object]:
+    return {
+        "v": CURSOR_VERSION,
+        "e": cursor.epoch,
+        "st": cursor.store_id,
+        "g": cursor.global_version,
+        "s": cursor.store_version,
+        "i": cursor.issued,
+    }
+
+
+def _cursor_of(raw: dict[str, Any]) -> Cursor:
+    try:
         cursor = Cursor(
             epoch=str(raw["e"]),
             store_id=str(raw["st"]),
@@ -82,3 +97,38 @@ def decode_cursor(key: bytes, text: str) -> Cursor:
     if raw.get("v") != CURSOR_VERSION or cursor.global_version < 0 or cursor.store_version < 0:
         raise CursorInvalid("content")
     return cursor
+
+
+def encode_cursor(key: bytes, cursor: Cursor) -> str:
+    return _sign(key, _cursor_fields(cursor))
+
+
+def decode_cursor(key: bytes, text: str) -> Cursor:
+    raw = _verified(key, text)
+    if "k" in raw:  # a snapshot position is not a cursor
+        raise CursorInvalid("content")
+    return _cursor_of(raw)
+
+
+@dataclass(frozen=True)
+class SnapshotPosition:
+    """How far a first-sync snapshot got: the versions it began at (`at`, the cursor it ends with), the
+    step (entity type) it is in, and the last entity id of that step it sent."""
+
+    at: Cursor
+    step: int
+    after: str
+
+
+def encode_position(key: bytes, position: SnapshotPosition) -> str:
+    return _sign(key, {**_cursor_fields(position.at), "k": "snapshot", "p": position.step, "a": position.after})
+
+
+def decode_position(key: bytes, text: str) -> SnapshotPosition:
+    raw = _verified(key, text)
+    if raw.get("k") != "snapshot":
+        raise CursorInvalid("content")
+    step, after = raw.get("p"), raw.get("a")
+    if not isinstance(step, int) or isinstance(step, bool) or step < 0 or not isinstance(after, str):
+        raise CursorInvalid("content")
+    return SnapshotPosition(_cursor_of(raw), step, after)

@@ -108,7 +108,7 @@ def pull_page(
     if cursor is None:
         base = {GLOBAL: 0, home: 0}
         if device.reset_requested:
-            _clear_reset_request(runtime, device.device_id)
+            clear_reset_request(runtime, device.device_id)
     else:
         try:
             parsed = decode_cursor(runtime.cursor_key, cursor)
@@ -180,7 +180,7 @@ def _reset(device: DeviceAuth, reason: str) -> dict[str, Any]:
     return {"reset_required": True, "reason": reason, "last_mutation_id": device.last_mutation_id}
 
 
-def _clear_reset_request(runtime: HqRuntime, device_id: str) -> None:
+def clear_reset_request(runtime: HqRuntime, device_id: str) -> None:
     with runtime.db.write() as session:
         session.execute(update(Device).where(Device.id == device_id).values(reset_requested=False))
 
