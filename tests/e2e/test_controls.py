@@ -5,9 +5,9 @@ the bug would fail the suite.
 
 - The push ack moved out of the effect's transaction at HQ (tests/e2e/broken_hq.py): killed between
   the two, HQ runs the mutation again on retry — applied twice.
-- A pulled page's cursor saved before, and apart from, its changes (tests/e2e/broken_client.py):
-  killed between the two, the resumed sync starts after a page that never landed — the replica lacks
-  members HQ has.
+- A first sync's snapshot position saved before, and apart from, its chunk's rows
+  (tests/e2e/broken_client.py): killed between the two, the resumed sync starts after a chunk that never
+  landed — the replica lacks bindings HQ has.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,6 +27,7 @@ from app.services.members import add_note
 from app.sync.device import open_client
 from app.sync.engine import SyncEngine
 from app.workstation import Workstation
+from contract.wire import Mutation
 from hq.services.members import add_member
 from tests.e2e.conftest import ROOT, HqProcess, guide_ref, start_hq, sync, workstation
 from tests.e2e.test_faults import _check_invariants, _sync_through_faults
@@ -33,10 +35,10 @@ from tests.e2e.test_faults import _check_invariants, _sync_through_faults
 ACK_OUTSIDE = pytest.mark.xfail(
     strict=True, raises=AssertionError, reason="an ack outside the effect's transaction applies twice"
 )
-CURSOR_FIRST = pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="a cursor saved before its page loses the page"
+POSITION_FIRST = pytest.mark.xfail(
+    strict=True, raises=AssertionError, reason="a position saved before its chunk loses the chunk"
 )
-MEMBERS, PAGE, KILL_AFTER_PAGE = 300, 100, 3
+MEMBERS, CHUNK_ROWS, KILL_AFTER_CHUNK = 300, 100, 1
 
 
 @pytest.mark.parametrize("mode", ["atomic", pytest.param("split", marks=ACK_OUTSIDE)])
@@ -75,26 +77,33 @@ def test_hq_killed_between_a_mutations_effect_and_its_ack(
         ws.close()
 
 
-@pytest.mark.parametrize("order", ["one_transaction", pytest.param("cursor_first", marks=CURSOR_FIRST)])
-def test_a_first_sync_killed_between_a_page_and_its_cursor(
+@pytest.mark.parametrize("order", ["one_transaction", pytest.param("position_first", marks=POSITION_FIRST)])
+def test_a_first_sync_killed_between_a_chunk_and_its_position(
     tmp_path: Path, hq_server: HqProcess, order: str
 ) -> None:
-    """A first sync is SIGKILLed after page 3, then resumed. With each page and its cursor in one
-    transaction the replica ends equal to HQ's store; with the cursor saved first (`cursor_first`),
-    page 3's members are skipped for good and the checker reports the replica short of HQ's."""
-    store_id = hq_server.stores["A"].id
-    for i in range(MEMBERS):  # one admin transaction each: a member and its card code share a version
-        with hq_server.admin.tx() as (s, changes):
-            now = hq_server.admin.clock()
-            add_member(s, store=store_id, name=f"会员{i}", phone=f"138{i:08d}", now=now, changes=changes)
+    """A first sync is SIGKILLed after its first snapshot chunk of bindings, then resumed. With each chunk
+    and its position in one transaction the replica ends equal to HQ's store; with the position saved
+    first (`position_first`), that chunk's bindings are skipped for good and the checker reports the
+    replica short of HQ's."""
+    store = hq_server.stores["A"]
+    with hq_server.admin.tx() as (s, changes):
+        now = hq_server.admin.clock()
+        members = [
+            add_member(s, store=store.id, name=f"会员{i}", phone=f"138{i:08d}", now=now, changes=changes).id
+            for i in range(MEMBERS)
+        ]
+    till = hq_server.admin.device(store)
+    guide = hq_server.guides["A"].id
+    for member in members[: 2 * CHUNK_ROWS]:
+        till.send(Mutation.BINDING_CREATE, {"binding_id": str(uuid.uuid4()), "member_id": member}, guide)
     workstation(tmp_path, "till-a", hq_server, "A").close()
-    command = [sys.executable, "-m", "tests.e2e.broken_client", order, str(KILL_AFTER_PAGE), str(PAGE)]
+    command = [sys.executable, "-m", "tests.e2e.broken_client", order, str(KILL_AFTER_CHUNK), str(CHUNK_ROWS)]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     child = subprocess.run([*command, str(tmp_path / "till-a")], cwd=ROOT, env=env, timeout=120)
-    assert child.returncode == -signal.SIGKILL, "the run was killed after the page"
+    assert child.returncode == -signal.SIGKILL, "the run was killed after the chunk"
     ws = Workstation.open(tmp_path / "till-a")
     try:
-        _sync_through_faults(ws)  # resumes from the cursor on disk
+        _sync_through_faults(ws)  # resumes from the position on disk
         _check_invariants(hq_server, {"A": ws})
     finally:
         ws.close()

@@ -1,4 +1,4 @@
-"""A first sync that dies part-way resumes from its last whole page; an idle hour costs only hellos and
+"""A first sync that dies part-way resumes from its last whole snapshot chunk; an idle hour costs only hellos and
 empty pulls; a counter PC whose clock is a year off still syncs and is warned."""
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ def _seed_members(server: HqProcess, n: int) -> None:
             add_member(s, store=store_id, name=f"会员{i}", phone=f"139{i:08d}", now=now, changes=changes)
 
 
-def test_a_first_sync_killed_mid_way_resumes_from_its_last_page(tmp_path: Path, hq_server: HqProcess) -> None:
-    """SIGKILL during the first pull keeps every whole page applied with its cursor; the next run pulls
-    only what is left, not from zero."""
+def test_a_first_sync_killed_mid_way_resumes_from_its_last_chunk(tmp_path: Path, hq_server: HqProcess) -> None:
+    """SIGKILL during the first sync's snapshot keeps every whole chunk applied with its position; the
+    next run loads only what is left, not from zero."""
     _seed_members(hq_server, MEMBERS)
     ws = workstation(tmp_path, "till-a", hq_server, "A")
     ws.close()
@@ -42,10 +42,13 @@ def test_a_first_sync_killed_mid_way_resumes_from_its_last_page(tmp_path: Path, 
         "from app.sync.engine import SyncEngine\n"
         "from app.workstation import Workstation\n"
         "ws = Workstation.open(sys.argv[1])\n"
+        "members = []\n"
         "def progress(p):\n"
-        "    if p.phase == 'pull' and p.pages == 4:\n"
-        "        os.kill(os.getpid(), signal.SIGKILL)  # the power cut, right after page 4 committed\n"
-        f"SyncEngine(ws, open_client(ws), on_progress=progress, pull_limit={PAGE}).run()\n"
+        "    if p.phase == 'pull' and p.changes.touches('member'):\n"
+        "        members.append(p)\n"
+        "    if len(members) == 4:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)  # the power cut, right after member chunk 4 committed\n"
+        f"SyncEngine(ws, open_client(ws), on_progress=progress, snapshot_rows={PAGE}).run()\n"
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT), GUIDEDESK_KEYRING="file")
     child = subprocess.run(
@@ -56,11 +59,13 @@ def test_a_first_sync_killed_mid_way_resumes_from_its_last_page(tmp_path: Path, 
     try:
         with ws.db.read() as s:
             survived = s.scalar(select(func.count()).select_from(Member))
-            assert s.get(SyncState, 1).cursor, "the cursor of the last whole page is on disk"
+            state = s.get(SyncState, 1)
+            assert state.snapshot_position, "the position of the last whole chunk is on disk"
+            assert state.cursor is None
         assert 0 < survived < MEMBERS
         client = open_client(ws)
         try:
-            report = SyncEngine(ws, client, pull_limit=PAGE).run()
+            report = SyncEngine(ws, client, snapshot_rows=PAGE).run()
         finally:
             client.close()
         assert report.ok
@@ -69,11 +74,11 @@ def test_a_first_sync_killed_mid_way_resumes_from_its_last_page(tmp_path: Path, 
     finally:
         ws.close()
     fresh = workstation(tmp_path, "till-fresh", hq_server, "A")
-    full = SyncEngine(fresh, open_client(fresh), pull_limit=PAGE).run()
+    full = SyncEngine(fresh, open_client(fresh), snapshot_rows=PAGE).run()
     fresh.close()
     # Every member that survived the kill came in a change the resumed run did not pull again.
     assert report.pulled <= full.pulled - survived, (
-        f"resumed after the pages already applied, not from zero ({report.pulled} of {full.pulled})"
+        f"resumed after the chunks already applied, not from zero ({report.pulled} of {full.pulled})"
     )
 
 
