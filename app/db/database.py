@@ -85,14 +85,23 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self.engine.execution_options(sqlite_begin="DEFERRED"))
         if run_migrations:
-            with self.transaction() as session:
-                restore_deferred_indexes(session.connection())
+            self._restore_deferred_indexes()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One durable unit of work: commit at the end of the block, roll back on error."""
         with self._sessions() as session, session.begin():
             yield session
+
+    def _restore_deferred_indexes(self) -> None:
+        """Indexes a first-sync snapshot dropped and did not get to build (the app stopped half way):
+        built now, so the window never runs on a replica without them. Read first: an open with nothing
+        to do writes nothing."""
+        with self.read() as session:
+            waiting = session.connection().exec_driver_sql("SELECT 1 FROM deferred_indexes LIMIT 1").first()
+        if waiting is not None:
+            with self.transaction() as session:
+                restore_deferred_indexes(session.connection())
 
     @contextmanager
     def bulk_transaction(self) -> Iterator[Session]:

@@ -140,13 +140,23 @@ class Bootstrap:
                 rows += applied
                 chunks += 1
                 self.on_chunk(
-                    Chunk(applied, rows, max(0, left - rows), Changes(frozenset({line["t"], "sync_state"}), None))
+                    Chunk(
+                        applied,
+                        rows,
+                        max(0, left - rows),
+                        Changes(frozenset({line["t"], "sync_state"}), None),
+                    )
                 )
                 self.check_cancel()
         raise SyncError("network", "truncated", reason="no_snapshot_end")
 
     def _apply(self, chunk: dict[str, Any]) -> int:
-        t, fields, rows, position = chunk.get("t"), chunk.get("fields"), chunk.get("rows"), chunk.get("position")
+        t, fields, rows, position = (
+            chunk.get("t"),
+            chunk.get("fields"),
+            chunk.get("rows"),
+            chunk.get("position"),
+        )
         if not (isinstance(t, str) and isinstance(fields, list) and isinstance(rows, list)):
             raise SyncError("protocol", "bad_chunk")
         if not isinstance(position, str):
@@ -209,4 +219,3 @@ def check_keys(ws: Workstation) -> bool:
             wipe_replica(s)
             state.cursor = None
     return not broken
-

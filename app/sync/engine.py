@@ -455,7 +455,12 @@ class SyncEngine:
             report.changes |= chunk.changes
             self.on_progress(
                 SyncProgress(
-                    "pull", report.pushed, report.pulled, report.pages, behind=chunk.left, changes=chunk.changes
+                    "pull",
+                    report.pushed,
+                    report.pulled,
+                    report.pages,
+                    behind=chunk.left,
+                    changes=chunk.changes,
                 )
             )
 

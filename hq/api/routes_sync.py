@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Generator
 from typing import Any
 
 import anyio
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
@@ -19,7 +18,6 @@ from hq.api.responses import JsonResponse, ok, runtime_of
 from hq.api.schemas import ERRORS, PullIn, PullOut, PushIn, PushOut, SnapshotIn
 from hq.runtime import HqRuntime
 from hq.sync.pull import idle_page, pull_page
-from hq.sync.snapshot import snapshot_lines
 from hq.sync.push import (
     DeviceRevoked,
     PayloadMismatch,
@@ -27,6 +25,7 @@ from hq.sync.push import (
     TransientFailure,
     push_batch,
 )
+from hq.sync.snapshot import snapshot_lines
 
 router = APIRouter(prefix="/v1/sync", tags=["sync"])
 
@@ -105,7 +104,9 @@ def _pull_page(runtime: HqRuntime, token: str, body: PullIn) -> dict[str, Any]:
     responses={**ERRORS, 200: {"content": {"application/x-ndjson": {}}}},
     summary="first sync: the store's scope at one version, streamed as NDJSON chunks (hq/sync/snapshot.py)",
 )
-async def snapshot(body: SnapshotIn, request: Request, token: str = Depends(device_token)) -> StreamingResponse:
+async def snapshot(
+    body: SnapshotIn, request: Request, token: str = Depends(device_token)
+) -> StreamingResponse:
     runtime = runtime_of(request)
     lines = _snapshot_lines(runtime, token, body)
     # The first line is read before the answer starts, so a bad token or device is an error status, not
@@ -132,4 +133,3 @@ async def _stream(first: bytes, lines: Generator[bytes, None, None]) -> AsyncIte
     finally:
         with anyio.CancelScope(shield=True):
             await run_in_threadpool(lines.close)
-

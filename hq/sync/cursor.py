@@ -121,7 +121,9 @@ class SnapshotPosition:
 
 
 def encode_position(key: bytes, position: SnapshotPosition) -> str:
-    return _sign(key, {**_cursor_fields(position.at), "k": "snapshot", "p": position.step, "a": position.after})
+    return _sign(
+        key, {**_cursor_fields(position.at), "k": "snapshot", "p": position.step, "a": position.after}
+    )
 
 
 def decode_position(key: bytes, text: str) -> SnapshotPosition:

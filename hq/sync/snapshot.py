@@ -90,9 +90,11 @@ _NEXT_IDS = (
     .order_by(_c.entity_id)
     .limit(bindparam("n"))
 )
-_COUNT = select(_c.entity_type, func.count()).where(
-    _c.scope == bindparam("scope"), _c.op == PUT, _c.version <= bindparam("upto")
-).group_by(_c.entity_type)
+_COUNT = (
+    select(_c.entity_type, func.count())
+    .where(_c.scope == bindparam("scope"), _c.op == PUT, _c.version <= bindparam("upto"))
+    .group_by(_c.entity_type)
+)
 
 
 class SnapshotRefused(Exception):
@@ -171,7 +173,11 @@ def _left(session: Session, start: SnapshotPosition) -> tuple[int, int]:
 
 def _count_after(session: Session, scope: str, entity_type: str, after: str, upto: int) -> int:
     query = select(func.count()).where(
-        _c.scope == scope, _c.entity_type == entity_type, _c.entity_id > after, _c.op == PUT, _c.version <= upto
+        _c.scope == scope,
+        _c.entity_type == entity_type,
+        _c.entity_id > after,
+        _c.op == PUT,
+        _c.version <= upto,
     )
     return int(session.execute(query).scalar_one())
 
@@ -218,7 +224,12 @@ def snapshot_lines(
             data = load_payloads(session, served_to, entity_type, ids)
             rows = [[i, v, *d.values()] for i, v in found if (d := data.get(i)) is not None]
             if len(rows) < len(found):
-                log.warning("%s of %s %s rows have no servable data; left out", len(found) - len(rows), len(found), entity_type)
+                log.warning(
+                    "%s of %s %s rows have no servable data; left out",
+                    len(found) - len(rows),
+                    len(found),
+                    entity_type,
+                )
             after = ids[-1]
             fields = list(next(iter(data.values()))) if data else []
             yield _line(
@@ -233,5 +244,9 @@ def snapshot_lines(
                 break
         after = ""
     yield _line(
-        {"end": True, "cursor": encode_cursor(runtime.cursor_key, at), "last_mutation_id": device.last_mutation_id}
+        {
+            "end": True,
+            "cursor": encode_cursor(runtime.cursor_key, at),
+            "last_mutation_id": device.last_mutation_id,
+        }
     )

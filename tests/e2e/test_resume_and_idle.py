@@ -1,5 +1,5 @@
-"""A first sync that dies part-way resumes from its last whole snapshot chunk; an idle hour costs only hellos and
-empty pulls; a counter PC whose clock is a year off still syncs and is warned."""
+"""A first sync that dies part-way resumes from its last whole snapshot chunk; an idle hour costs only
+hellos and empty pulls; a counter PC whose clock is a year off still syncs and is warned."""
 
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ def _seed_members(server: HqProcess, n: int) -> None:
             add_member(s, store=store_id, name=f"会员{i}", phone=f"139{i:08d}", now=now, changes=changes)
 
 
-def test_a_first_sync_killed_mid_way_resumes_from_its_last_chunk(tmp_path: Path, hq_server: HqProcess) -> None:
+def test_a_first_sync_killed_mid_way_resumes_from_its_last_chunk(
+    tmp_path: Path, hq_server: HqProcess
+) -> None:
     """SIGKILL during the first sync's snapshot keeps every whole chunk applied with its position; the
     next run loads only what is left, not from zero."""
     _seed_members(hq_server, MEMBERS)
@@ -47,7 +49,7 @@ def test_a_first_sync_killed_mid_way_resumes_from_its_last_chunk(tmp_path: Path,
         "    if p.phase == 'pull' and p.changes.touches('member'):\n"
         "        members.append(p)\n"
         "    if len(members) == 4:\n"
-        "        os.kill(os.getpid(), signal.SIGKILL)  # the power cut, right after member chunk 4 committed\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)  # the power cut, after member chunk 4\n"
         f"SyncEngine(ws, open_client(ws), on_progress=progress, snapshot_rows={PAGE}).run()\n"
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT), GUIDEDESK_KEYRING="file")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -89,7 +88,9 @@ def _replica(ws: Workstation) -> dict[str, Any]:
         for model in REPLICA_TABLES:
             name = model.__tablename__
             columns = [r[1] for r in conn.execute(f"PRAGMA table_info({name})") if r[1] not in _SEALED]
-            tables[name] = sorted(conn.execute(f"SELECT {', '.join(columns)} FROM {name}").fetchall(), key=repr)
+            tables[name] = sorted(
+                conn.execute(f"SELECT {', '.join(columns)} FROM {name}").fetchall(), key=repr
+            )
         indexes = sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'"))
         deferred = conn.execute("SELECT count(*) FROM deferred_indexes").fetchone()[0]
         keys = conn.execute("PRAGMA foreign_key_check").fetchall()
@@ -163,7 +164,9 @@ def test_a_snapshot_cut_off_half_way_resumes_and_ends_equal_to_hq(
             Mutation.BINDING_CREATE, {"binding_id": str(uuid.uuid4()), "member_id": unbound[0]}, guide
         )
         with hq.tx() as (s, changes):
-            erase_member(s, member=unbound[1], reason="会员要求删除", by="test", now=hq.clock(), changes=changes)
+            erase_member(
+                s, member=unbound[1], reason="会员要求删除", by="test", now=hq.clock(), changes=changes
+            )
 
         resumed = _sync(ws, snapshot_rows=7)
         reference = _enrolled(hq, store, stations, url)
@@ -208,7 +211,9 @@ def test_a_position_hq_cannot_honour_starts_over(
         _set_position(altered, position[:-3] + ("AAA" if not position.endswith("AAA") else "BBB"))
         foreign = _enrolled(hq, store, stations, url)
         parsed = decode_position(hq.runtime.cursor_key, cut_off(foreign))
-        _set_position(foreign, encode_position(hq.runtime.cursor_key, replace(parsed, at=replace(parsed.at, epoch="x"))))
+        _set_position(
+            foreign, encode_position(hq.runtime.cursor_key, replace(parsed, at=replace(parsed.at, epoch="x")))
+        )
         reports = [_sync(altered), _sync(foreign)]
         reference = _enrolled(hq, store, stations, url)
         assert _sync(reference, pages_only=True).ok
