@@ -55,7 +55,12 @@ class SeededPlan:
     seed: int
     rate: float = 0.3
     faults: tuple[str, ...] = FAULTS
-    paths: tuple[str, ...] = ("/v1/sync/push", "/v1/sync/pull", "/v1/sync/hello")
+    paths: tuple[str, ...] = (
+        "/v1/sync/push",
+        "/v1/sync/pull",
+        "/v1/sync/hello",
+        "/v1/sync/snapshot",
+    )
     max_delay_s: float = 0.3
     rng: random.Random = field(init=False)
     enabled: bool = True

@@ -54,6 +54,7 @@ from hq.sync.cursor import (
 )
 from hq.sync.payloads import load_payloads
 from hq.sync.pull import clear_reset_request
+from hq.sync.snapshot_rows import JOINED, Chunk, joined_chunks
 
 log = logging.getLogger("hq.snapshot")
 
@@ -106,7 +107,8 @@ class SnapshotRefused(Exception):
 
 
 def _line(obj: dict[str, Any]) -> bytes:
-    return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS) + b"\n"
+    # naive datetimes are the joined rows' UTC times: written as iso() writes them (+00:00)
+    return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_NAIVE_UTC) + b"\n"
 
 
 def _start(
@@ -182,6 +184,24 @@ def _count_after(session: Session, scope: str, entity_type: str, after: str, upt
     return int(session.execute(query).scalar_one())
 
 
+def _loaded_chunks(
+    session: Session, entity_type: str, *, scope: str, served_to: str | None, after: str, upto: int, n: int
+) -> Iterator[Chunk]:
+    """Chunks of one step by the change index's ids and payloads.py's loaders (the small types)."""
+    params = {"scope": scope, "entity_type": entity_type, "upto": upto, "n": n}
+    while True:
+        found = session.execute(_NEXT_IDS, {**params, "after": after}).all()
+        if not found:
+            return
+        after = found[-1][0]
+        data = load_payloads(session, served_to, entity_type, [r[0] for r in found])
+        rows = [[i, v, *d.values()] for i, v in found if (d := data.get(i)) is not None]
+        fields = list(next(iter(data.values()))) if data else []
+        yield Chunk(fields, rows, len(found), after)
+        if len(found) < n:
+            return
+
+
 def snapshot_lines(
     session: Session,
     *,
@@ -213,25 +233,15 @@ def snapshot_lines(
     for step in range(start.step, len(STEPS)):
         entity_type = STEPS[step][1]
         scope, upto, served_to = _scope_and_upto(step, at)
-        while True:
-            found = session.execute(
-                _NEXT_IDS,
-                {"scope": scope, "entity_type": entity_type, "after": after, "upto": upto, "n": chunk_rows},
-            ).all()
-            if not found:
-                break
-            ids = [r[0] for r in found]
-            data = load_payloads(session, served_to, entity_type, ids)
-            rows = [[i, v, *d.values()] for i, v in found if (d := data.get(i)) is not None]
-            if len(rows) < len(found):
+        walk = joined_chunks if entity_type in JOINED and served_to is not None else _loaded_chunks
+        chunks = walk(
+            session, entity_type, scope=scope, served_to=served_to, after=after, upto=upto, n=chunk_rows
+        )
+        for fields, rows, read, after in chunks:
+            if len(rows) < read:
                 log.warning(
-                    "%s of %s %s rows have no servable data; left out",
-                    len(found) - len(rows),
-                    len(found),
-                    entity_type,
+                    "%s of %s %s rows have no servable data; left out", read - len(rows), read, entity_type
                 )
-            after = ids[-1]
-            fields = list(next(iter(data.values()))) if data else []
             yield _line(
                 {
                     "t": entity_type,
@@ -240,8 +250,6 @@ def snapshot_lines(
                     "position": encode_position(runtime.cursor_key, SnapshotPosition(at, step, after)),
                 }
             )
-            if len(found) < chunk_rows:
-                break
         after = ""
     yield _line(
         {
