@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from hq.clock import iso
@@ -216,6 +216,11 @@ def snapshot_lines(
     except SnapshotRefused as refused:
         yield _line({"reset_required": True, "reason": refused.reason})
         return
+    if session.get_bind().dialect.name == "postgresql":
+        # A chunk is a LIMIT over an index walk; PostgreSQL planned the member_tag walk with two parallel
+        # workers, which took ~25 ms of CPU per chunk against ~14 ms alone, on cores the HQ process and the
+        # workstation's load share (docs/benchmarks-sync.md).
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     total, left = _left(session, start)
     yield _line(
         {
