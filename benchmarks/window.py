@@ -308,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| {args.repaints:,} card repaints: RSS growth | {rss_after - rss_before:+.1f} MB ({repaint_seconds / args.repaints * 1e3:.2f} ms each) | | | ≤ 10 MB | {'met' if rss_after - rss_before <= 10 else 'missed'} |",
         "",
         (
-            f"| longest GUI event-loop stall during a {stall['members']:,}-member first sync ({stall['pages']} pages, "
+            f"| longest GUI event-loop stall during a {stall['members']:,}-member first sync ({stall['pages']} snapshot chunks and pull pages, "
             f"{stall['seconds']:.1f} s; 5 ms timer) | {stall['max_ms']:.0f} ms ({stall['over_50']} gaps > 50 ms) | "
             f"timer jitter while idle {stall['idle_max_ms']:.0f} ms | | ≤ 50 ms | {'met' if stall['max_ms'] <= 50 else 'missed'} |"
             if stall
