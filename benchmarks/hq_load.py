@@ -5,10 +5,15 @@ PostgreSQL, all on 127.0.0.1. Measures, per phase, requests/s and p50/p99 latenc
   number of workers (benchmarks/hq_load.py's `bare_app`): the floor DESIGN.md §7 takes ratios to;
 - `health` — GET /v1/health (one `SELECT 1` through the threadpool and the connection pool);
 - `pull`   — empty pulls from an up-to-date cursor: the idle cost of every till, every 45 s;
-- `push`   — binding pushes (`binding.create.v1` of a fresh member, one mutation per push).
+- `push`   — binding pushes (`binding.create.v1` of a fresh member, one mutation per push), each device
+  sending its next as soon as the last was answered: the most HQ takes (its p99 is mostly the queue of
+  20 devices waiting on a saturated server: latency ≈ devices / rate);
+- `push@R` — the same pushes offered at R per second in all (`--push-rate`, default 300: the budget's
+  evening peak), each device on its own fixed schedule; latency is counted from the scheduled send time,
+  so a server that falls behind is charged for the wait (no coordinated omission).
 
     .venv/bin/python -m benchmarks.hq_load [--workers 2] [--devices 20] [--seconds 10] \
-        [--client-procs 2] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] \
+        [--client-procs 2] [--push-rate 300] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] \
         [--out docs/benchmarks-hq.md]
 
 A scratch database `guidedesk_bench_<random>` is created on the server and dropped at the end; the HQ
@@ -30,6 +35,7 @@ import argparse
 import http.client
 import multiprocessing as mp
 import os
+import random
 import secrets
 import socket
 import statistics
@@ -60,7 +66,7 @@ MAX_DEVICES, MAX_SECONDS, MAX_CLIENT_PROCS = 200, 120, 8
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"  # the server; a scratch db is made on it
 BARE_PATH = "/v1/bare"
 LOG_DIR = Path(tempfile.gettempdir())
-PHASES = ("bare", "health", "pull", "push")  # push last: it uses up the devices' members
+PHASES = ("bare", "health", "pull", "push", "push@")  # pushes last: they use up the devices' members
 
 
 def bare_app() -> Any:
@@ -226,7 +232,7 @@ def _setup(base: str, devices: int, members_per_device: int) -> list[Device]:
         ids = call("POST", "/members/import", rows)["member_ids"]
         for d in range(in_store):
             guide = call("POST", f"/stores/{code}/guides",
-                         {"employee_no": f"E{s:03d}{d}", "name": f"导购{d}", "pin": "2468"})  # fmt: skip
+                         {"employee_no": f"E{s:03d}{d}", "name": f"导购{d}", "pin": "246813"})  # fmt: skip
             enroll_code = call("POST", "/enrollment-codes", {"store": code})["enrollment_code"]["code"]
             enrolled = httpx.post(f"{base}/v1/enroll", json={"code": enroll_code, "hostname": f"till-{d}"})
             enrolled.raise_for_status()
@@ -307,10 +313,11 @@ class Till:
 
 
 def _client_process(
-    port: int, phase: str, devices: list[Device], seconds: float, ready: Any, results: Any
+    port: int, phase: str, devices: list[Device], seconds: float, ready: Any, results: Any, interval: float
 ) -> None:
     """Runs in a client process: one thread per device, all released together by `ready` (a barrier
-    across every client process and the parent), each looping until its deadline."""
+    across every client process and the parent), each looping until its deadline; with `interval`, each
+    device sends on a fixed schedule (a random phase within the first interval) instead of back to back."""
     tills = [Till(port, d) for d in devices]
     if phase == "pull":
         for till in tills:
@@ -320,19 +327,24 @@ def _client_process(
     errors: Counter[str] = Counter()
     lock = threading.Lock()
 
-    def run(till: Till) -> None:
+    def run(till: Till, offset: float) -> None:
         mine: list[float] = []
         bad: Counter[str] = Counter()
         stop = time.monotonic() + seconds
+        due = time.monotonic() + offset
         while time.monotonic() < stop:
-            t0 = time.perf_counter()
+            if interval:
+                time.sleep(max(0.0, due - time.monotonic()))
+                t0, due = due, due + interval  # the scheduled time, even when this device is late
+            else:
+                t0 = time.monotonic()
             try:
                 error = till.once(phase)
             except (OSError, http.client.HTTPException) as exc:
                 error = type(exc).__name__
                 till.conn.close()  # http.client reconnects on the next request
             if error is None:
-                mine.append(time.perf_counter() - t0)
+                mine.append(time.monotonic() - t0)
                 continue
             bad[error] += 1
             if error == "no members left":
@@ -341,35 +353,49 @@ def _client_process(
             latencies.extend(mine)
             errors.update(bad)
 
-    threads = [threading.Thread(target=run, args=(t,)) for t in tills]
+    rng = random.Random(len(tills))
+    threads = [threading.Thread(target=run, args=(t, rng.uniform(0, interval))) for t in tills]
     ready.wait(timeout=120)
     start = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=seconds + 60)
-    results.put((latencies, dict(errors), time.monotonic() - start))
+    # the devices' state goes back with the figures: the next phase's processes start from it
+    results.put((latencies, dict(errors), time.monotonic() - start, devices))
 
 
-def _phase(port: int, name: str, devices: list[Device], seconds: float, procs: int, server_pid: int) -> Phase:
+def _phase(
+    port: int, name: str, devices: list[Device], seconds: float, procs: int, server_pid: int, rate: float = 0
+) -> Phase:
+    """One phase over every device; `rate` > 0 offers that many requests per second in all."""
+    interval = len(devices) / rate if rate else 0.0
     ctx = mp.get_context("spawn")  # no inherited engine, sockets or threads from this process
     procs = max(1, min(procs, len(devices)))
     ready = ctx.Barrier(procs + 1)
     results = ctx.Queue()
     shares = [devices[i::procs] for i in range(procs)]
     workers = [
-        ctx.Process(target=_client_process, args=(port, name, share, seconds, ready, results), daemon=True)
+        ctx.Process(
+            target=_client_process,
+            args=(port, name, share, seconds, ready, results, interval),
+            daemon=True,
+        )
         for share in shares
     ]
     for w in workers:
         w.start()
-    phase = Phase(name)
+    phase = Phase(f"{name}{rate:.0f}/s offered" if rate else name)
     try:
         ready.wait(timeout=120)
         cpu0 = _tree_cpu_seconds(server_pid)
         spans: list[float] = []
         for _ in workers:
-            latencies, errors, elapsed = results.get(timeout=seconds + 120)
+            latencies, errors, elapsed, moved = results.get(timeout=seconds + 120)
+            by_id = {d.id: d for d in moved}
+            for d in devices:
+                if (back := by_id.get(d.id)) is not None:
+                    d.members, d.next_id, d.cursor = back.members, back.next_id, back.cursor
             phase.latencies += latencies
             phase.errors.update(errors)
             spans.append(elapsed)
@@ -390,7 +416,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--devices", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--client-procs", type=int, default=2, help="client processes (default: 2)")
-    parser.add_argument("--members-per-device", type=int, default=400)
+    parser.add_argument("--members-per-device", type=int, default=600)
+    parser.add_argument("--push-rate", type=float, default=300.0, help="pushes/s offered in the push@ phase")
     parser.add_argument("--pg", default=os.environ.get("GUIDEDESK_TEST_PG_URL", DEFAULT_PG))
     parser.add_argument("--out", type=Path, help="append the results table to this markdown file")
     args = parser.parse_args(argv)
@@ -418,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
         devices = _setup(f"http://127.0.0.1:{port}", devices_n, args.members_per_device)
         print(f"set up {len(devices)} devices in {time.monotonic() - t0:.1f} s", file=sys.stderr)
         for name in PHASES[1:]:
-            phases.append(_phase(port, name, devices, seconds, procs, proc.pid))
+            rate = args.push_rate if name.endswith("@") else 0
+            phases.append(_phase(port, name, devices, seconds, procs, proc.pid, rate))
     finally:
         _stop(proc)
         drop()
