@@ -19,8 +19,10 @@ bearer = HTTPBearer(auto_error=False, scheme_name="device_token", description="d
 MAX_TOKEN = 200
 
 
-def device_token(credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> str:  # noqa: B008
-    """The bearer token, or 401 before any database work."""
+async def device_token(credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> str:  # noqa: B008
+    """The bearer token, or 401 before any database work. `async`: FastAPI runs a plain `def`
+    dependency in the threadpool, and that hop was half of an idle pull's CPU (~150 of ~300 µs in
+    process); this one does no I/O."""
     if credentials is None or not credentials.credentials or len(credentials.credentials) > MAX_TOKEN:
         raise ApiError(401, "unauthorized", "device token required", headers={"WWW-Authenticate": "Bearer"})
     return credentials.credentials
