@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from hq.clock import iso
 from hq.runtime import HqRuntime
 
-__all__ = ["JsonResponse", "iso", "ok", "runtime_of", "stamp"]
+__all__ = ["JsonResponse", "iso", "ok", "runtime_of", "stamp", "stamped"]
 
 
 class JsonResponse(JSONResponse):
@@ -29,7 +29,10 @@ def runtime_of(request: Request) -> HqRuntime:
 
 
 def stamp(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-    runtime = runtime_of(request)
+    return stamped(runtime_of(request), body)
+
+
+def stamped(runtime: HqRuntime, body: dict[str, Any]) -> dict[str, Any]:
     body["server_time"] = iso(runtime.now())
     body["server_epoch"] = runtime.facts.epoch
     return body

@@ -17,7 +17,7 @@ from hq.api.errors import ApiError, Unavailable
 from hq.api.responses import JsonResponse, ok, runtime_of
 from hq.api.schemas import ERRORS, PullIn, PullOut, PushIn, PushOut, SnapshotIn
 from hq.runtime import HqRuntime
-from hq.sync.pull import idle_page, pull_page
+from hq.sync.pull import pull_page
 from hq.sync.push import (
     DeviceRevoked,
     PayloadMismatch,
@@ -84,12 +84,9 @@ def push(body: PushIn, request: Request, token: str = Depends(device_token)) -> 
     summary="opaque cursor → page of changes, new cursor, has_more (or reset_required)",
 )
 async def pull(body: PullIn, request: Request, token: str = Depends(device_token)) -> JsonResponse:
-    runtime = runtime_of(request)
-    # An idle till's pull is answered on the event loop (one indexed statement); any other, in the
-    # threadpool like every endpoint that works with the database.
-    page = idle_page(runtime, token, device_id=body.device_id, cursor=body.cursor)
-    if page is None:
-        page = await run_in_threadpool(_pull_page, runtime, token, body)
+    # An idle till's pull was answered before it got here (hq/api/idle_pulls.py); any other is
+    # answered in the threadpool like every endpoint that works with the database.
+    page = await run_in_threadpool(_pull_page, runtime_of(request), token, body)
     return ok(request, page)
 
 
