@@ -1,0 +1,347 @@
+"""HQ at chain scale (issue 11.3): does an idle pull, a bind push and a 1,000-change page cost the same
+when HQ holds 10,000 stores × 1,000 members as when it holds 3 stores?
+
+    .venv/bin/python -m benchmarks.hq_scale [--stores 10000] [--members-per-store 1000] \
+        [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] [--out docs/benchmarks-hq.md]
+
+1. A scratch PostgreSQL database (dropped at the end) is seeded by `hq.demo` with 3 stores of
+   `--members-per-store` members, served by `guidedesk-hq serve` (1 worker) on 127.0.0.1, and three tills
+   are enrolled through `/v1/enroll`.
+2. Measured, one request at a time over one keep-alive connection: idle pulls, the first 1,000-change
+   page of a store (`cursor: null`, the same page each time), and bind pushes of unbound members. For each:
+   the median and p99 latency, and HQ's CPU per request (the server process, /proc).
+3. The database grows to `--stores` stores: the other stores are written straight into the tables in SQL
+   (`generate_series`, ~30 seconds per million members here) with the shape a store takes: members with a
+   card code and one tag each, five guides and five tills per store, and the change-index rows and
+   counters of every store scope. ANALYZE, then step 2 again on the same tills, the same server.
+4. Sizes: the database, the change index and its rows, at both points.
+
+The filler's ids are uuid-shaped and ordered (so the load appends to every index); the measured stores'
+ids are random uuid4s, as HQ makes them, and sit among them. Bounded: every phase has a request count
+and the server is stopped and the database dropped on every exit path. Everything stays on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import create_engine, text
+
+from benchmarks.hq_load import (
+    DEFAULT_PG,
+    _free_port,
+    _scratch_db,
+    _start_hq,
+    _stop,
+    _tree_cpu_seconds,
+    _wait_up,
+)
+
+MAX_STORES = 20_000
+IDLE_PULLS, PAGES, PUSHES = 2_000, 60, 300
+
+
+@dataclass
+class Till:
+    device_id: str
+    token: str
+    guide_id: str
+    unbound: list[str]
+    cursor: str | None = None
+    next_id: int = 1
+
+
+@dataclass
+class Measured:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    cpu_s: float = 0.0
+
+    def cells(self) -> str:
+        ordered = sorted(self.latencies)
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        cpu = self.cpu_s / len(ordered) * 1e6
+        return f"{statistics.median(ordered) * 1000:.2f} / {p99 * 1000:.2f} ms, {cpu:,.0f} µs"
+
+
+class Connection:
+    def __init__(self, port: int, till: Till) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.headers = {"Content-Type": "application/json", "Authorization": f"Bearer {till.token}"}
+
+    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        self.conn.request("POST", path, body=orjson.dumps(body), headers=self.headers)
+        answer = self.conn.getresponse()
+        data = answer.read()
+        if answer.status != 200:
+            raise RuntimeError(f"{path}: HTTP {answer.status} {data[:200]!r}")
+        out: dict[str, Any] = orjson.loads(data)
+        return out
+
+
+def _measure(name: str, server_pid: int, count: int, request: Callable[[], None]) -> Measured:
+    measured = Measured(name)
+    cpu0 = _tree_cpu_seconds(server_pid)
+    for _ in range(count):
+        t0 = time.perf_counter()
+        request()
+        measured.latencies.append(time.perf_counter() - t0)
+    measured.cpu_s = _tree_cpu_seconds(server_pid) - cpu0
+    return measured
+
+
+def _round(port: int, pid: int, tills: list[Till]) -> list[Measured]:
+    """Idle pulls (till 0), a store's first page (till 1), bind pushes (the three tills in turn, each of
+    its own store's unbound members). Till 0 first catches up with what the last round pushed."""
+    connections = [Connection(port, t) for t in tills]
+    idle, paging = connections[0], connections[1]
+    while True:
+        page = idle.post("/v1/sync/pull", {"device_id": tills[0].device_id, "cursor": tills[0].cursor})
+        tills[0].cursor = page["cursor"]
+        if not page["has_more"]:
+            break
+
+    def idle_pull() -> None:
+        page = idle.post("/v1/sync/pull", {"device_id": tills[0].device_id, "cursor": tills[0].cursor})
+        assert not page["changes"], "an idle pull brought changes"
+
+    def first_page() -> None:
+        page = paging.post("/v1/sync/pull", {"device_id": tills[1].device_id, "cursor": None, "limit": 1000})
+        assert page["has_more"] and len(page["changes"]) > 900, len(page["changes"])  # whole versions
+
+    turn = iter(range(PUSHES))
+
+    def push() -> None:
+        n = next(turn) % len(tills)
+        till = tills[n]
+        args = {"binding_id": str(uuid.uuid4()), "member_id": till.unbound.pop()}
+        name = "binding.create.v1"
+        mutation = {
+            "id": till.next_id,
+            "name": name,
+            "sha256": _payload_sha256(name, args),
+            "args": args,
+            "client_time": datetime.now(UTC).isoformat(),
+            "guide_id": till.guide_id,
+        }
+        answer = connections[n].post("/v1/sync/push", {"device_id": till.device_id, "mutations": [mutation]})
+        assert answer["results"][0]["status"] == "applied", answer
+        till.next_id += 1
+
+    for warm in (idle_pull, first_page):
+        for _ in range(20):
+            warm()
+    return [
+        _measure("idle pull", pid, IDLE_PULLS, idle_pull),
+        _measure("first page (limit 1,000)", pid, PAGES, first_page),
+        _measure("bind push", pid, PUSHES, push),
+    ]
+
+
+def _payload_sha256(name: str, args: dict[str, Any]) -> str:
+    from contract.wire import payload_sha256
+
+    return payload_sha256(name, args)
+
+
+def _sizes(url: str) -> dict[str, Any]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {
+                "stores": conn.execute(text("SELECT count(*) FROM stores")).scalar_one(),
+                "members": conn.execute(text("SELECT count(*) FROM members")).scalar_one(),
+                "change_rows": conn.execute(text("SELECT count(*) FROM change_index")).scalar_one(),
+                "db": conn.execute(
+                    text("SELECT pg_size_pretty(pg_database_size(current_database()))")
+                ).scalar_one(),
+                "change_index": conn.execute(
+                    text("SELECT pg_size_pretty(pg_total_relation_size('change_index'))")
+                ).scalar_one(),
+            }
+    finally:
+        engine.dispose()
+
+
+# The other stores, in the shape a store takes. :first is the first filler store's number, :n stores of
+# :m members; ids are uuid-shaped and ordered: 'f0000000-0000-4000-8000-' + 12 hex digits of a number
+# that is unique per kind (stores, members, guides, devices each have their own high digit).
+_ID = "'f0000000-0000-4000-8' || {kind} || '00-' || lpad(to_hex({n}), 12, '0')"
+_STORE = _ID.format(kind="1", n="s")
+_MEMBER = _ID.format(kind="2", n="(s::bigint * :m + i)")
+_CODE = "'F' || lpad((s::bigint * :m + i)::text, 11, '0')"
+_TAG = "_tags.ids[1 + i % array_length(_tags.ids, 1)]"  # one tag each, spread over the chain's tags
+_TAGS = "CREATE TEMP TABLE _tags ON COMMIT DROP AS SELECT array_agg(id ORDER BY id) AS ids FROM tags"
+_FILL = [
+    f"""INSERT INTO stores (id, code, name, active, created_at)
+        SELECT {_STORE}, 'F' || lpad(s::text, 6, '0'), '门店' || s, true, now()
+        FROM generate_series(:first, :first + :n - 1) s""",
+    f"""INSERT INTO guides (id, store_id, employee_no, name, role, pin_hash, active, created_at)
+        SELECT {_ID.format(kind="3", n="(s::bigint * 5 + g)")}, {_STORE}, 'F' || s || '-' || g, '导购' || g,
+               'guide', 'scrypt$filler', true, now()
+        FROM generate_series(:first, :first + :n - 1) s, generate_series(1, 5) g""",
+    f"""INSERT INTO devices (id, store_id, token_hash, status, last_mutation_id, hostname, app_version,
+                             reset_requested, enrolled_at, last_seen_at)
+        SELECT {_ID.format(kind="4", n="(s::bigint * 5 + d)")}, {_STORE},
+               md5('t' || s || ':' || d) || md5('u' || s || ':' || d), 'active', 0, 'till-' || d, 'filler',
+               false, now(), now()
+        FROM generate_series(:first, :first + :n - 1) s, generate_series(1, 5) d""",
+    f"""INSERT INTO members (id, store_id, card_no, name, phone, level, stage, is_paid, online, enrolled_at,
+                             created_at, consent_withdrawn)
+        SELECT {_MEMBER}, {_STORE}, 'F' || lpad((s::bigint * :m + i)::text, 11, '0'), '会员' || i,
+               '0' || lpad((s::bigint * :m + i)::text, 10, '0'), '普卡', 'registered', i % 10 = 0, false,
+               now() - make_interval(days => (i % 365)), now(), false
+        FROM generate_series(:first, :first + :n - 1) s, generate_series(1, :m) i""",
+    f"""INSERT INTO member_codes (code, member_id, kind)
+        SELECT {_CODE}, {_MEMBER}, 'card'
+        FROM generate_series(:first, :first + :n - 1) s, generate_series(1, :m) i""",
+    f"""INSERT INTO member_tags (member_id, tag_id, added_at)
+        SELECT {_MEMBER}, {_TAG}, now()
+        FROM _tags, generate_series(:first, :first + :n - 1) s, generate_series(1, :m) i""",
+    f"""INSERT INTO change_index (scope, entity_type, entity_id, version, op, changed_at)
+        SELECT 'store:' || {_STORE}, t.entity_type, t.entity_id, 1, 'put', now()
+        FROM _tags, generate_series(:first, :first + :n - 1) s
+        CROSS JOIN LATERAL (
+            SELECT 'store', {_STORE}
+            UNION ALL SELECT 'guide', {_ID.format(kind="3", n="(s::bigint * 5 + g)")}
+                FROM generate_series(1, 5) g
+            UNION ALL SELECT 'member', {_MEMBER} FROM generate_series(1, :m) i
+            UNION ALL SELECT 'member_code', {_CODE} FROM generate_series(1, :m) i
+            UNION ALL SELECT 'member_tag', {_MEMBER} || ':' || {_TAG} FROM generate_series(1, :m) i
+        ) AS t(entity_type, entity_id)""",
+    f"""INSERT INTO counters (scope, version, pruned_through)
+        SELECT 'store:' || {_STORE}, 1, 0 FROM generate_series(:first, :first + :n - 1) s""",
+]
+
+
+def _fill(url: str, stores: int, members: int, *, batch: int = 250) -> float:
+    """Stores 1..`stores` of filler, in batches of `batch` stores, each batch one transaction."""
+    engine = create_engine(url)
+    started = time.monotonic()
+    try:
+        for first in range(1, stores + 1, batch):
+            n = min(batch, stores + 1 - first)
+            with engine.begin() as conn:
+                conn.execute(text("SET LOCAL synchronous_commit = off"))  # a load, not a till's write
+                conn.execute(text(_TAGS))
+                for statement in _FILL:
+                    conn.execute(text(statement), {"first": first, "n": n, "m": members})
+            done = first + n - 1
+            rate = done * members / (time.monotonic() - started)
+            print(f"filler: {done:,}/{stores:,} stores ({rate:,.0f} members/s)", file=sys.stderr, flush=True)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
+    return time.monotonic() - started
+
+
+@contextmanager
+def _hq(server: str, members: int) -> Iterator[tuple[str, int, int, list[Till]]]:
+    """A seeded 3-store HQ served on a free port, with one enrolled till per store."""
+    from hq.config import Settings
+    from hq.db.database import make_engine
+    from hq.db.migrate import migrate
+    from hq.demo import seed_demo
+    from hq.runtime import HqRuntime
+
+    with ExitStack() as stack:
+        url, drop = _scratch_db(server)
+        stack.callback(drop)
+        engine = make_engine(url, pool_size=1)
+        migrate(engine)
+        engine.dispose()
+        runtime = HqRuntime.open(Settings(db_url=url, data_dir=Path(os.environ.get("TMPDIR", "/tmp"))))
+        stack.callback(runtime.close)
+        demo = seed_demo(runtime, stores=3, members_per_store=members, seed=1)
+        port = _free_port()
+        process = _start_hq(url, port, 1)
+        stack.callback(_stop, process)
+        _wait_up(f"http://127.0.0.1:{port}/v1/health", process)
+        tills = [_enroll(runtime, port, store.id) for store in demo.stores]
+        yield url, port, process.pid, tills
+
+
+def _enroll(runtime: Any, port: int, store_id: str) -> Till:
+    from sqlalchemy import select
+
+    from hq.db.models import Binding, Guide, Member
+    from hq.services.devices import issue_enrollment_code
+
+    with runtime.db.write() as s:
+        code = issue_enrollment_code(s, store=store_id, now=runtime.now(), ttl=timedelta(hours=1)).code
+    with runtime.db.read() as s:
+        bound = select(Binding.member_id).where(Binding.active)
+        unbound = list(
+            s.scalars(select(Member.id).where(Member.store_id == store_id, Member.id.not_in(bound)))
+        )
+        guide = s.scalar(select(Guide.id).where(Guide.store_id == store_id, Guide.active).limit(1))
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("POST", "/v1/enroll", body=orjson.dumps({"code": code, "hostname": "scale"}),
+                 headers={"Content-Type": "application/json"})  # fmt: skip
+    answer = orjson.loads(conn.getresponse().read())
+    conn.close()
+    return Till(answer["device_id"], answer["token"], guide, unbound)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stores", type=int, default=10_000)
+    parser.add_argument("--members-per-store", type=int, default=1_000)
+    parser.add_argument("--pg", default=os.environ.get("GUIDEDESK_TEST_PG_URL", DEFAULT_PG))
+    parser.add_argument("--out", type=Path, help="append the report to this markdown file")
+    args = parser.parse_args(argv)
+    stores = max(4, min(args.stores, MAX_STORES))
+    members = max(1_000, min(args.members_per_store, 10_000))  # ~400 unbound a store: two rounds of pushes
+    load = os.getloadavg()
+    with _hq(args.pg, members) as (url, port, pid, tills):
+        small_sizes = _sizes(url)
+        small = _round(port, pid, tills)
+        print("3 stores measured; filling …", file=sys.stderr, flush=True)
+        fill_s = _fill(url, stores - 3, members)
+        big_sizes = _sizes(url)
+        big = _round(port, pid, tills)
+    lines = [
+        f"**{small_sizes['stores']:,} stores → {big_sizes['stores']:,} stores**, {members:,} members each "
+        f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, 1 worker, PostgreSQL, 2 cores; load average "
+        f"{load[0]:.2f} before, {os.getloadavg()[0]:.2f} after; filler written in {fill_s / 60:.1f} min)",
+        "",
+        "| request | 3 stores: median / p99, HQ CPU | "
+        + f"{big_sizes['stores']:,} stores: median / p99, HQ CPU |",
+        "|---|---|---|",
+        *(
+            f"| {a.name} ({len(a.latencies):,}) | {a.cells()} | {b.cells()} |"
+            for a, b in zip(small, big, strict=True)
+        ),
+        "",
+        "| size | 3 stores | " + f"{big_sizes['stores']:,} stores |",
+        "|---|---:|---:|",
+        f"| members | {small_sizes['members']:,} | {big_sizes['members']:,} |",
+        f"| change-index rows | {small_sizes['change_rows']:,} | {big_sizes['change_rows']:,} |",
+        f"| change index (table + indexes) | {small_sizes['change_index']} | {big_sizes['change_index']} |",
+        f"| database | {small_sizes['db']} | {big_sizes['db']} |",
+        "",
+    ]
+    report = "\n".join(lines)
+    print(report)
+    if args.out:
+        with args.out.open("a", encoding="utf-8") as f:
+            f.write(report + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
