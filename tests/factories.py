@@ -177,10 +177,11 @@ def add_task_list(
     store_id: str | None = "store-a",
     source: str = "hq",
     due_at: datetime | None = None,
+    script: str | None = None,
 ) -> None:
     """A task list as the pull applier would write it (HQ's or the store's)."""
     s.add(TaskList(id=list_id, store_id=store_id, title=title, source=source, due_at=due_at,
-                   created_at=created_at))  # fmt: skip
+                   created_at=created_at, script=script))  # fmt: skip
 
 
 def add_task_item(

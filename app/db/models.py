@@ -183,6 +183,7 @@ class TaskList(Base):
     source: Mapped[str] = mapped_column(String(8), default="hq")  # hq | store
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    script: Mapped[str | None] = mapped_column(Text)  # what the guide says (HQ's composer); None: none
     version: Mapped[int] = mapped_column(Integer, default=0)
 
 

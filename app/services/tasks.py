@@ -75,6 +75,7 @@ class TaskView:
     overdue: bool
     pending: bool  # created, assigned or completed here and not yet confirmed by HQ
     list_title: str | None  # the HQ/store list it belongs to; None for a follow-up made at the counter
+    list_script: str | None = None  # the list's script for the guide (HQ's composer), if it has one
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def _tasks_query(
     *, by_task: bool, by_store: bool, by_guide: bool, state: str, overdue_only: bool, by_list: bool = False
 ) -> CompoundSelect:
     """Effective tasks as rows (id, member_id, member_name, kind, assigned_guide_id, due_at text, state,
-    outcome, pending, list_title, list_id), filtered; unordered and unpaged.
+    outcome, pending, list_title, list_id, list_script), filtered; unordered and unpaged.
 
     Built once per filter shape (building it costs more than running it); the values are bound at
     execution: task_id, store_id, guide_id, list_id, now (UTC datetime) and now_iso.
@@ -161,6 +162,7 @@ def _tasks_query(
             or_(done.c.value.is_not(None), moved.c.value.is_not(None)).label("pending"),
             TaskList.title.label("list_title"),
             TaskItem.list_id.label("list_id"),
+            TaskList.script.label("list_script"),
         )
         .select_from(TaskItem)
         .outerjoin(done, done.c.task_id == TaskItem.id)
@@ -193,6 +195,7 @@ def _tasks_query(
             true().label("pending"),
             null().label("list_title"),
             null().label("list_id"),
+            null().label("list_script"),
         )
         .select_from(Outbox)
         .outerjoin(done, done.c.task_id == tid)
@@ -311,6 +314,7 @@ def _view(row: Any, now: datetime) -> TaskView:
         overdue=row.state == "open" and due is not None and due < now,
         pending=bool(row.pending),
         list_title=row.list_title,
+        list_script=row.list_script,
     )
 
 

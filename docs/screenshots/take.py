@@ -30,7 +30,7 @@ from app.services.members import add_note, add_tag  # noqa: E402
 from app.services.tasks import create_task  # noqa: E402
 from app.sync.engine import SyncProgress  # noqa: E402
 from app.workstation import Workstation  # noqa: E402
-from tests.factories import seed  # noqa: E402
+from tests.factories import add_task_item, add_task_list, seed  # noqa: E402
 from ui.app import build_window, make_application  # noqa: E402
 from ui.i18n import install_translations  # noqa: E402
 from ui.resources import style_sheet  # noqa: E402
@@ -185,8 +185,32 @@ def take(lang: str) -> None:
         shot("shell-sync-conflicts", lang)
         window.shell.pages["sync"].tabs.setCurrentIndex(0)
         shot("shell-sync-waiting", lang)
+        _task_list(ws, seeded)
+        window.shell.open_page("tasks")
+        tasks = window.shell.pages["tasks"]
+        tasks.tabs.setCurrentIndex(tasks.tabs.count() - 1)  # every open task
+        settle(400)
+        tasks.table.setFocus()
+        tasks.table.selectRow(0)
+        shot("manager-tasks-script", lang)
         window.close()
         ws.close()
+
+
+INVITE_SCRIPT = "您好，我是您的专属导购。本周秋冬新品到店，周末有会员专享试穿，方便的话欢迎来店里看看。"
+
+
+def _task_list(ws: Workstation, seeded) -> None:  # type: ignore[no-untyped-def]
+    """An HQ call list with its script, as the pull applier writes it, with three of the store's
+    members on it."""
+    with ws.db.transaction() as s:
+        add_task_list(s, list_id="L-invite", title="新品到店邀约", created_at=T0 - timedelta(days=1),
+                      due_at=T0 + timedelta(days=2), script=INVITE_SCRIPT)  # fmt: skip
+        s.flush()
+        for i, label in enumerate(("mine", "sleeper", "unbound")):
+            add_task_item(s, item_id=f"invite-{i}", list_id="L-invite", member_id=seeded.members[label],
+                          created_at=T0 - timedelta(days=1), assigned_guide_id=seeded.guide.id,
+                          due_at=T0 + timedelta(days=2))  # fmt: skip
 
 
 def main(langs: list[str]) -> None:

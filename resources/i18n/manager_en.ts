@@ -592,6 +592,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Script: {script}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Contacts with {name} in the last {days} days: {used} of {limit}.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -592,6 +592,10 @@
         <translation>{outcome} —— 备注（可选），回车完成，Esc 取消</translation>
     </message>
     <message>
+        <source>Script: {script}</source>
+        <translation>话术：{script}</translation>
+    </message>
+    <message>
         <source>Contacts with {name} in the last {days} days: {used} of {limit}.</source>
         <translation>近 {days} 天已联系 {name} {used} 次（上限 {limit} 次）。</translation>
     </message>

@@ -14,11 +14,13 @@ from app.db.models import Member as ReplicaMember
 from app.services.binding import bind_member
 from app.services.common import GuideRef
 from app.services.members import Consent, enroll_member
+from app.services.tasks import list_tasks
 from app.sync.device import enroll_device, open_client
 from app.sync.engine import SyncEngine, SyncReport
 from app.workstation import Workstation
 from contract.wire import Mutation
 from hq.db.models import Binding, Member
+from hq.services import outreach
 from hq.services.devices import revoke_device
 from hq.services.guides import GuideView
 from tests.hq.harness import Hq
@@ -105,3 +107,38 @@ def test_a_workstation_syncs_with_hq_through_its_own_engine(hq: Hq, ws: Workstat
         revoked = _sync(ws)
         assert revoked.action == "device_revoked"
         assert _count(ws, ReplicaMember) == 0
+
+
+def test_a_task_lists_script_reaches_the_workstation_by_snapshot_and_by_page(hq: Hq, ws: Workstation) -> None:
+    """HQ's composer gives a list a script for the guide; the workstation shows it with each item of
+    the list. A list published before the till's first sync comes in its snapshot, a later one by a
+    pull page. Fails without the replica's task_lists.script (migration 0011): the script was dropped
+    as an unknown field."""
+    store = hq.store("NJ01", "南京新街口店")
+    hq.guide(store, "陈静")
+    for i in range(3):
+        hq.member(store, f"会员{i}", phone=f"1390000{i:04d}")
+
+    def publish(title: str, script: str) -> None:
+        with hq.tx() as (s, changes):
+            outreach.publish(s, segment=outreach.Segment(stores=(store.id,)), title=title, kind="call",
+                             due_at=None, script=script, now=hq.clock(), changes=changes)  # fmt: skip
+
+    def scripts() -> dict[str | None, str | None]:
+        with ws.db.read() as s:
+            tasks = list_tasks(s, store_id=store.id, guide_id=None, state="open", overdue_only=False,
+                               now=ws.clock.now())  # fmt: skip
+        return {t.list_title: t.list_script for t in tasks}
+
+    publish("新品邀约", "您好，本周新品到店，欢迎来试穿。")
+    with live_server(hq) as url:
+        enroll_device(ws, hq_url=url, code=hq.enrollment_code(store))
+        assert _sync(ws).ok
+        assert scripts() == {"新品邀约": "您好，本周新品到店，欢迎来试穿。"}
+        publish("沉睡唤醒", "好久不见，店里为您留了一份会员礼。")
+        later = _sync(ws)
+        assert later.ok and later.pages >= 1, later
+    assert scripts() == {
+        "新品邀约": "您好，本周新品到店，欢迎来试穿。",
+        "沉睡唤醒": "好久不见，店里为您留了一份会员礼。",
+    }

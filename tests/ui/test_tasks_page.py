@@ -1,6 +1,6 @@
 """The tasks page, driven by keys: complete with an outcome and a note in two keystrokes, the contact
-budget's warning before one more outreach, HQ task lists with progress, and the manager assigning one
-and many items."""
+budget's warning before one more outreach, HQ task lists with progress and their script, and the manager
+assigning one and many items."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from tests.factories import add_task_item, add_task_list
 from tests.ui.manager_fixtures import PageEnv, env, type_text  # noqa: F401
 from ui.pages.tasks import ALL_OPEN, TasksPage
 
+SCRIPT = "您好，我是您的专属导购，本周新品到店，欢迎来试穿。"
+
 
 def _tasks(e: PageEnv) -> None:
     now = e.ws.clock.now()
@@ -25,6 +27,7 @@ def _tasks(e: PageEnv) -> None:
             title="唤醒沉睡会员",
             created_at=now - timedelta(days=2),
             due_at=now + timedelta(days=3),
+            script=SCRIPT,
         )
         s.flush()
         for i, (label, guide, due) in enumerate(
@@ -131,3 +134,24 @@ def test_the_manager_assigns_one_and_many(qtbot, env: PageEnv):  # noqa: F811
     with env.ws.db.read() as s:
         now = env.ws.clock.now()
         assert {get_task(s, task_id=t, now=now).assigned_guide_id for t in rest} == {env.seeded.guide.id}
+
+
+def test_the_selected_tasks_list_script_is_shown_and_a_follow_up_shows_none(qtbot, env: PageEnv):  # noqa: F811
+    """What the guide says on the call: HQ's script for the list of the selected task, shown with
+    it; a follow-up made at the counter belongs to no list and shows no script."""
+    _tasks(env)
+    with env.ws.db.transaction() as s:
+        add_task_item(s, item_id="follow-up", member_id=env.seeded.members["sleeper"],
+                      created_at=env.ws.clock.now(), assigned_guide_id=env.seeded.guide.id,
+                      due_at=env.ws.clock.now() + timedelta(hours=1))  # fmt: skip
+    env.ctx.session.log_in(env.seeded.guide)
+    page = _page(qtbot, env)
+    qtbot.waitUntil(lambda: len(page.model.tasks) == 2)
+    page.table.setFocus()
+    rows = {t.id: i for i, t in enumerate(page.model.tasks)}
+    page.table.selectRow(rows["t-0"])
+    qtbot.waitUntil(page.script.isVisible)
+    assert page.script.text() == "Script: " + SCRIPT  # 话术：… in zh_CN
+    QTest.keyClick(page.table, Qt.Key.Key_Down if rows["follow-up"] > rows["t-0"] else Qt.Key.Key_Up)
+    assert page.current_task().id == "follow-up"
+    assert not page.script.isVisible() and page.script.text() == ""
