@@ -20,10 +20,10 @@ from hq.db.models import PolicyRevision
 from hq.errors import HqError, Invalid
 from hq.services import admin, staff
 from hq.services.devices import issue_enrollment_code
-from hq.services.guides import add_guide
+from hq.services.guides import add_guide, rename_guide
 from hq.services.policy import current_policy, new_revision
-from hq.services.stores import create_store, find_store, list_stores
-from hq.services.tags import create_tag, create_tag_group
+from hq.services.stores import create_store, find_store, list_stores, rename_store
+from hq.services.tags import create_tag, create_tag_group, rename_tag, rename_tag_group
 
 router = APIRouter()
 
@@ -92,6 +92,27 @@ def add_tag(request: Request, ctx: Annotated[Ctx, Depends(posting("members.edit"
                 ctx.audit(
                     session, "tag_group.create", subject_id=group_id, details={"name": ctx.field("name")}
                 )
+    except HqError as exc:
+        with ctx.read() as session:
+            groups = admin.list_tag_groups(session)
+        return render(ctx, request, "tags.html", 400, groups=groups, error=error_text(ctx.lang, exc))
+    return redirect(f"{PREFIX}/tags", request)
+
+
+@router.post("/tags/rename")
+def rename_tag_post(request: Request, ctx: Annotated[Ctx, Depends(posting("members.edit"))]) -> Response:
+    """`target` is `tag:<id>` or `group:<id>`: one form per tag group renames the group or one of its tags."""
+    kind, _, target_id = ctx.field("target").partition(":")
+    try:
+        with ctx.write() as (session, changes, _now):
+            if kind == "tag":
+                rename_tag(session, tag_id=target_id[:36], name=ctx.field("name"), changes=changes)
+            elif kind == "group":
+                rename_tag_group(session, group_id=target_id[:36], name=ctx.field("name"), changes=changes)
+            else:
+                raise Invalid("bad_target")
+            ctx.audit(session, f"{'tag' if kind == 'tag' else 'tag_group'}.rename", subject_id=target_id[:36],
+                      details={"name": ctx.field("name").strip()})  # fmt: skip
     except HqError as exc:
         with ctx.read() as session:
             groups = admin.list_tag_groups(session)
@@ -200,6 +221,21 @@ def add_store(request: Request, ctx: Annotated[Ctx, Depends(posting("stores"))])
     return redirect(f"{PREFIX}/stores", request)
 
 
+@router.post("/stores/{store_id}/name")
+def rename_store_post(
+    store_id: str, request: Request, ctx: Annotated[Ctx, Depends(posting("stores"))]
+) -> Response:
+    try:
+        with ctx.write() as (session, changes, _now):
+            store = rename_store(session, store=store_id[:64], name=ctx.field("name"), changes=changes)
+            ctx.audit(
+                session, "store.rename", subject_id=store.id, store_id=store.id, details={"name": store.name}
+            )
+    except HqError as exc:
+        return render(ctx, request, "refused_form.html", 400, error=error_text(ctx.lang, exc))
+    return redirect(f"{PREFIX}/stores", request)
+
+
 @router.post("/stores/{store_id}/enrollment-code")
 def enrollment_code(
     store_id: str, request: Request, ctx: Annotated[Ctx, Depends(posting("stores"))]
@@ -298,6 +334,20 @@ def add_guide_post(
     except HqError as exc:
         return _guides_page(ctx, request, store_id, 400, error=error_text(ctx.lang, exc))
     return redirect(f"{PREFIX}/stores/{store_id}/guides", request)
+
+
+@router.post("/guides/{guide_id}/name")
+def rename_guide_post(
+    guide_id: str, request: Request, ctx: Annotated[Ctx, Depends(posting("stores"))]
+) -> Response:
+    try:
+        with ctx.write() as (session, changes, _now):
+            guide = rename_guide(session, guide_id=guide_id[:36], name=ctx.field("name"), changes=changes)
+            ctx.audit(session, "guide.rename", subject_id=guide.id, store_id=guide.store_id,
+                      details={"name": guide.name})  # fmt: skip
+    except HqError as exc:
+        return render(ctx, request, "refused_form.html", 400, error=error_text(ctx.lang, exc))
+    return redirect(f"{PREFIX}/stores/{guide.store_id}/guides", request)
 
 
 @router.post("/guides/{guide_id}/pin")

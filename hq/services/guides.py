@@ -15,6 +15,7 @@ from hq.db.models import Guide
 from hq.errors import Conflict, Invalid, NotFound
 from hq.services.stores import find_store
 from hq.sync.changes import ChangeSet, store_scope
+from hq.sync.scopes import bindings_named_after
 
 EMPLOYEE_NO = re.compile(r"[A-Za-z0-9_-]{1,32}")
 ROLES = frozenset({"guide", "manager"})
@@ -72,6 +73,23 @@ def add_guide(
     session.add(row)
     session.flush()
     changes.put(store_scope(target.id), "guide", row.id)
+    return _view(row)
+
+
+def rename_guide(session: Session, *, guide_id: str, name: str, changes: ChangeSet) -> GuideView:
+    """A guide's new display name reaches their store's tills, and every till that shows a binding to
+    them (the binding names its guide)."""
+    row = session.get(Guide, guide_id)
+    if row is None:
+        raise NotFound("unknown_guide", guide_id=guide_id)
+    name = name.strip()
+    if not 0 < len(name) <= 50:
+        raise Invalid("bad_name")
+    if name != row.name:
+        row.name = name
+        session.flush()
+        changes.put(store_scope(row.store_id), "guide", row.id)
+        bindings_named_after(session, changes, guide_id=row.id)
     return _view(row)
 
 

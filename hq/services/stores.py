@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from hq.db.models import Store
 from hq.errors import Conflict, Invalid, NotFound
 from hq.sync.changes import ChangeSet, ensure_scope, store_scope
+from hq.sync.scopes import bindings_named_after
 
 STORE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,31}")
 
@@ -42,6 +43,22 @@ def create_store(session: Session, *, code: str, name: str, now: datetime, chang
     session.flush()
     ensure_scope(session, store_scope(row.id))
     changes.put(store_scope(row.id), "store", row.id)
+    return _view(row)
+
+
+def rename_store(session: Session, *, store: str, name: str, changes: ChangeSet) -> StoreView:
+    """A store's new name (its code stays: it is on printed labels and in imports) reaches its tills,
+    and every till that shows a binding to one of its guides (the binding names the guide's store)."""
+    row = session.get(Store, find_store(session, store).id)
+    assert row is not None
+    name = name.strip()
+    if not 0 < len(name) <= 100:
+        raise Invalid("bad_name")
+    if name != row.name:
+        row.name = name
+        session.flush()
+        changes.put(store_scope(row.id), "store", row.id)
+        bindings_named_after(session, changes, store_id=row.id)
     return _view(row)
 
 

@@ -50,3 +50,29 @@ def create_tag(
     session.flush()
     changes.put(GLOBAL, "tag", row.id)
     return TagView(row.id, row.group_id, row.name, row.color)
+
+
+def rename_tag(session: Session, *, tag_id: str, name: str, changes: ChangeSet) -> TagView:
+    """A tag's new name reaches every till (tags are global); members keep the tag."""
+    row = session.get(Tag, tag_id)
+    if row is None:
+        raise NotFound("unknown_tag", tag_id=tag_id)
+    _rename(session, row, "tag", name, changes)
+    return TagView(row.id, row.group_id, row.name, row.color)
+
+
+def rename_tag_group(session: Session, *, group_id: str, name: str, changes: ChangeSet) -> None:
+    row = session.get(TagGroup, group_id)
+    if row is None:
+        raise NotFound("unknown_tag_group", group_id=group_id)
+    _rename(session, row, "tag_group", name, changes)
+
+
+def _rename(session: Session, row: Tag | TagGroup, entity_type: str, name: str, changes: ChangeSet) -> None:
+    name = name.strip()
+    if not 0 < len(name) <= 50:
+        raise Invalid("bad_name")
+    if name != row.name:
+        row.name = name
+        session.flush()
+        changes.put(GLOBAL, entity_type, row.id)

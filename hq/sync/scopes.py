@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hq.db.models import Binding, BindingConflict, Member, MemberCode, MemberTag, Note, TaskItem
-from hq.sync.changes import store_scope
+from hq.sync.changes import ChangeSet, store_scope
 
 
 def member_tag_id(member_id: str, tag_id: str) -> str:
@@ -25,6 +25,22 @@ def member_tag_id(member_id: str, tag_id: str) -> str:
 
 def conflict_scopes(member_store_id: str, losing_store_id: str, winning_store_id: str) -> set[str]:
     return {store_scope(s) for s in (member_store_id, losing_store_id, winning_store_id)}
+
+
+def bindings_named_after(session: Session, changes: ChangeSet, *, guide_id: str | None = None,
+                         store_id: str | None = None) -> int:  # fmt: skip
+    """A binding's payload carries its guide's and store's names: when one is renamed, every binding to
+    that guide (or to a guide of that store) is put again, in its member's store scope. The count put."""
+    query = select(Binding.id, Member.store_id).join(Member, Member.id == Binding.member_id)
+    if guide_id is not None:
+        query = query.where(Binding.guide_id == guide_id)
+    if store_id is not None:
+        query = query.where(Binding.store_id == store_id)
+    n = 0
+    for binding_id, member_store in session.execute(query):
+        changes.put(store_scope(member_store), "binding", binding_id)
+        n += 1
+    return n
 
 
 def member_scope(session: Session, member_id: str) -> str | None:
