@@ -38,10 +38,10 @@ Message = dict[str, Any]
 def _request(scope: Scope, body: bytes) -> tuple[str, str, str] | None:
     """(token, device_id, cursor) of a pull the route would accept with a cursor, else None."""
     token = content_type = None
-    for key, value in scope["headers"]:
-        if key == b"authorization":
+    for key, value in scope["headers"]:  # the first of each, as Starlette's headers.get() reads them
+        if key == b"authorization" and token is None:
             token = value
-        elif key == b"content-type":
+        elif key == b"content-type" and content_type is None:
             content_type = value
     if token is None or content_type is None:
         return None

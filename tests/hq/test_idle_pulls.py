@@ -107,6 +107,21 @@ def test_what_the_route_would_refuse_or_page_gets_the_routes_answer(
     _same(_post(hq.client, idle, body, **headers), _post(route_only, idle, body, **headers))
 
 
+def test_a_second_authorization_header_is_read_as_the_route_reads_it(
+    hq: Hq, idle: DeviceClient, route_only: TestClient
+) -> None:
+    """Two bearer headers, a wrong one first: the route reads the first and refuses; so must the handler."""
+    body = httpx.Request("POST", "/", json={"device_id": idle.device_id, "cursor": idle.cursor}).content
+    headers = [
+        ("Content-Type", "application/json"),
+        ("Authorization", "Bearer not-a-token"),
+        ("Authorization", f"Bearer {idle.token}"),
+    ]
+    served = hq.client.post("/v1/sync/pull", content=body, headers=headers)
+    _same(served, route_only.post("/v1/sync/pull", content=body, headers=headers))
+    assert served.status_code == 401
+
+
 def test_a_revoked_till_is_refused_on_its_next_idle_pull(
     hq: Hq, idle: DeviceClient, route_only: TestClient
 ) -> None:
