@@ -233,6 +233,10 @@ class TasksPage(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.installEventFilter(self)
+        self.script = QLabel(objectName="taskScript")  # the selected task's list script, when it has one
+        self.script.setWordWrap(True)
+        self.script.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.script.setVisible(False)
         self.hint = QLabel(objectName="tasksHint")
         self.hint.setWordWrap(True)
         self.budget_label = QLabel(objectName="budgetLabel")
@@ -264,6 +268,7 @@ class TasksPage(QWidget):
         up.setContentsMargins(0, 0, 0, 0)
         up.addLayout(top)
         up.addWidget(self.table, 1)
+        up.addWidget(self.script)
         up.addWidget(self.hint)
         up.addWidget(self.budget_label)
         up.addLayout(complete)
@@ -285,7 +290,7 @@ class TasksPage(QWidget):
         self.who.currentIndexChanged.connect(lambda _i: self.reload())
         self.assign_button.clicked.connect(self.assign_selected)
         self.lists_table.clicked.connect(self._on_lists_table_clicked)
-        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_budget())
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
         ctx.runner.data_changed.connect(self._on_runner_data_changed)
         self.tabs.setCurrentIndex(WINDOWS.index("today"))
         self._loaded = False
@@ -380,7 +385,7 @@ class TasksPage(QWidget):
         self._title_tabs()
         if self.model.rowCount():
             self.table.selectRow(0)
-        self._show_budget()
+        self._show_selected()
 
     def _show_error(self, error: BaseException) -> None:
         self.message.setText(messages.text_for(error))
@@ -432,6 +437,16 @@ class TasksPage(QWidget):
         self.note.clear()
         self._placeholder()
         self.table.setFocus()
+
+    def _show_selected(self) -> None:
+        self._show_script()
+        self._show_budget()
+
+    def _show_script(self) -> None:
+        task = self.current_task()
+        script = task.list_script if task is not None else None
+        self.script.setVisible(bool(script))
+        self.script.setText(self.tr("Script: {script}").format(script=script) if script else "")
 
     def _show_budget(self) -> None:
         task = self.current_task()
@@ -550,6 +565,7 @@ class TasksPage(QWidget):
         self._title_tabs()
         self._placeholder()
         self.hint.setText(self.tr("Keys: 1 reached · 2 not reached · 3 call back · 4 declined, then Enter."))
+        self._show_script()
         self.assign_button.setText(self.tr("Assign selected"))
         self.lists_title.setText(self.tr("Task lists and their progress (click one to show only its items)"))
         for m in (self.model, self.lists_model):
