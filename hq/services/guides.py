@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from contract.pins import hash_pin, valid_pin
 from hq.db.models import Guide
 from hq.errors import Conflict, Invalid, NotFound
+from hq.services.names import renamed
 from hq.services.stores import find_store
 from hq.sync.changes import ChangeSet, store_scope
 from hq.sync.scopes import bindings_named_after
@@ -82,12 +83,7 @@ def rename_guide(session: Session, *, guide_id: str, name: str, changes: ChangeS
     row = session.get(Guide, guide_id)
     if row is None:
         raise NotFound("unknown_guide", guide_id=guide_id)
-    name = name.strip()
-    if not 0 < len(name) <= 50:
-        raise Invalid("bad_name")
-    if name != row.name:
-        row.name = name
-        session.flush()
+    if renamed(session, row, name, limit=50):
         changes.put(store_scope(row.store_id), "guide", row.id)
         bindings_named_after(session, changes, guide_id=row.id)
     return _view(row)

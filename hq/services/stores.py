@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hq.db.models import Store
 from hq.errors import Conflict, Invalid, NotFound
+from hq.services.names import renamed
 from hq.sync.changes import ChangeSet, ensure_scope, store_scope
 from hq.sync.scopes import bindings_named_after
 
@@ -51,12 +52,7 @@ def rename_store(session: Session, *, store: str, name: str, changes: ChangeSet)
     and every till that shows a binding to one of its guides (the binding names the guide's store)."""
     row = session.get(Store, find_store(session, store).id)
     assert row is not None
-    name = name.strip()
-    if not 0 < len(name) <= 100:
-        raise Invalid("bad_name")
-    if name != row.name:
-        row.name = name
-        session.flush()
+    if renamed(session, row, name, limit=100):
         changes.put(store_scope(row.id), "store", row.id)
         bindings_named_after(session, changes, store_id=row.id)
     return _view(row)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from hq.db.models import Tag, TagGroup
 from hq.errors import Invalid, NotFound
+from hq.services.names import renamed
 from hq.sync.changes import GLOBAL, ChangeSet
 
 COLOR = re.compile(r"#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?")
@@ -57,7 +58,8 @@ def rename_tag(session: Session, *, tag_id: str, name: str, changes: ChangeSet) 
     row = session.get(Tag, tag_id)
     if row is None:
         raise NotFound("unknown_tag", tag_id=tag_id)
-    _rename(session, row, "tag", name, changes)
+    if renamed(session, row, name, limit=50):
+        changes.put(GLOBAL, "tag", row.id)
     return TagView(row.id, row.group_id, row.name, row.color)
 
 
@@ -65,14 +67,5 @@ def rename_tag_group(session: Session, *, group_id: str, name: str, changes: Cha
     row = session.get(TagGroup, group_id)
     if row is None:
         raise NotFound("unknown_tag_group", group_id=group_id)
-    _rename(session, row, "tag_group", name, changes)
-
-
-def _rename(session: Session, row: Tag | TagGroup, entity_type: str, name: str, changes: ChangeSet) -> None:
-    name = name.strip()
-    if not 0 < len(name) <= 50:
-        raise Invalid("bad_name")
-    if name != row.name:
-        row.name = name
-        session.flush()
-        changes.put(GLOBAL, entity_type, row.id)
+    if renamed(session, row, name, limit=50):
+        changes.put(GLOBAL, "tag_group", row.id)
