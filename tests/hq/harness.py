@@ -176,3 +176,12 @@ class DeviceClient:
             if not body["has_more"]:
                 return out
         raise AssertionError("pull never finished")
+
+
+def idle_device(hq: Hq) -> DeviceClient:
+    """A till of a new one-member store that has pulled everything: its next pull is idle."""
+    store = hq.store()
+    hq.member(store)
+    device = hq.device(store)
+    device.pull_all()
+    return device

@@ -16,22 +16,14 @@ from contract.wire import Mutation
 from hq.db.database import HqDatabase, Lookup
 from hq.db.models import Device
 from hq.services.devices import revoke_device
-from tests.hq.harness import DeviceClient, Hq
-
-
-def _idle(hq: Hq) -> DeviceClient:
-    store = hq.store()
-    hq.member(store)
-    device = hq.device(store)
-    device.pull_all()
-    return device
+from tests.hq.harness import Hq, idle_device
 
 
 def test_an_idle_pull_is_one_statement(hq: Hq, monkeypatch: pytest.MonkeyPatch) -> None:
     """Catches the idle pull going back to a transaction of several statements (four round trips on
     PostgreSQL where one does): the budget of DESIGN.md §7 rests on it. Statements are counted both
     through SQLAlchemy and through `HqDatabase.fetch_inline`, which goes to the driver directly."""
-    device = _idle(hq)
+    device = idle_device(hq)
     db = hq.runtime.db
     statements: list[str] = []
 
@@ -55,7 +47,7 @@ def test_an_idle_pull_is_one_statement(hq: Hq, monkeypatch: pytest.MonkeyPatch) 
 
 def test_a_revoked_till_with_an_up_to_date_cursor_is_refused(hq: Hq) -> None:
     """Catches an idle answer that ignores the device's status: a stolen till would keep syncing."""
-    device = _idle(hq)
+    device = idle_device(hq)
     with hq.tx() as (s, _changes):
         assert revoke_device(s, device_id=device.device_id, now=hq.clock())
     answer = device.pull(device.cursor)
@@ -64,14 +56,14 @@ def test_a_revoked_till_with_an_up_to_date_cursor_is_refused(hq: Hq) -> None:
 
 def test_an_up_to_date_cursor_under_another_device_id_is_refused(hq: Hq) -> None:
     """Catches an idle answer that trusts the body's device_id instead of comparing it to the token's."""
-    device = _idle(hq)
+    device = idle_device(hq)
     answer = device.post("/v1/sync/pull", {"device_id": str(uuid.uuid4()), "cursor": device.cursor})
     assert answer.status_code == 403 and answer.json()["error"] == "device_mismatch"
 
 
 def test_a_requested_reset_reaches_an_idle_till(hq: Hq) -> None:
     """Catches an idle answer that ignores reset_requested: the till would never rebuild its replica."""
-    device = _idle(hq)
+    device = idle_device(hq)
     with hq.tx() as (s, _changes):
         s.execute(update(Device).where(Device.id == device.device_id).values(reset_requested=True))
     body = device.pull(device.cursor).json()
@@ -99,7 +91,7 @@ def test_an_idle_pull_is_answered_when_the_event_loop_lookup_fails(
 ) -> None:
     """Catches an error of the event loop's own connection reaching the till as a 500: the pull goes
     the threadpool way instead (shown to fail without the except clause in fetch_inline)."""
-    device = _idle(hq)
+    device = idle_device(hq)
     real = HqDatabase._fetch
 
     def failing(db: HqDatabase, engine: Any, lookup: Lookup, params: dict[str, Any]) -> Any:

@@ -19,7 +19,7 @@ from hq.api.idle_pulls import IdlePulls
 from hq.api.schemas import PullIn
 from hq.app import create_app
 from hq.services.devices import revoke_device
-from tests.hq.harness import DeviceClient, Hq
+from tests.hq.harness import DeviceClient, Hq, idle_device
 
 
 @pytest.fixture
@@ -33,11 +33,7 @@ def route_only(hq: Hq) -> Iterator[TestClient]:
 
 @pytest.fixture
 def idle(hq: Hq) -> DeviceClient:
-    store = hq.store()
-    hq.member(store)
-    device = hq.device(store)
-    device.pull_all()
-    return device
+    return idle_device(hq)
 
 
 def _post(client: TestClient, device: DeviceClient, body: Any, **headers: str) -> httpx.Response:
