@@ -194,6 +194,7 @@ ZH: dict[str, str] = {
     "Tag group": "标签组",
     "New tag": "新标签",
     "Rename": "改名",
+    "Store name": "门店名称",
     "New name": "新名称",
     "New tag group": "新标签组",
     "Add": "添加",
