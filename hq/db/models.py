@@ -20,13 +20,14 @@ over TLS and store it encrypted (app/security/crypto.py).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -480,6 +481,58 @@ class HqApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# ---------------------------------------------------------------- dashboard roll-ups
+
+
+class StatsCounts:
+    """The counted figures of a roll-up row (hq/db/rollup.py keeps them; `tasks_open`: items still open,
+    by the day they fall due). Zero by default: a trigger writes only the figures its row changes."""
+
+    new_members: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    enrolled: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    paid: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    declined: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    bound: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    tasks_done: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    tasks_open: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+
+# SQLite keeps these rows in their key's order (no rowid): a range of days reads consecutive pages.
+_CLUSTERED = {"sqlite_with_rowid": False}
+
+
+class StatsDay(StatsCounts, Base):
+    """Per store day, store and guide ('' when none is named)."""
+
+    __tablename__ = "stats_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    guide_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+    __table_args__ = (Index("ix_stats_days_store_day", "store_id", "day"), _CLUSTERED)
+
+
+class StatsMonth(StatsCounts, Base):
+    """Per store month (its first day), store and guide."""
+
+    __tablename__ = "stats_months"
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    guide_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+    __table_args__ = (_CLUSTERED,)
+
+
+class StatsTrend(StatsCounts, Base):
+    """Per store day and part of the chain (first character of the store id)."""
+
+    __tablename__ = "stats_trend"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    part: Mapped[str] = mapped_column(String(1), primary_key=True)
+
+    __table_args__ = (_CLUSTERED,)
 
 
 # Dashboard reads (hq/services/dashboard.py): each count is one range scan of a covering index, in

@@ -12,22 +12,23 @@ What is counted (store days in China's one zone, `end` inclusive):
   before now).
 - 在线率 — of a store's active devices, those that synced within `ONLINE_WINDOW` (now, not over the range).
 
-Each count is one grouped range scan of a covering index (hq/db/models.py, `*_stats` indexes), so a year
-over 1,000 stores reads index pages only; see docs/benchmarks-hq.md.
+The counts are read from the roll-ups the database keeps per store day and month (hq/db/rollup.py): a
+range is cut into whole months and the days around them, so a year over 1,000 stores reads ~12 month
+rows and ~30 day rows per store and guide instead of every member; see docs/benchmarks-hq.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, func, null, select
+from sqlalchemy import Integer, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from contract.measures import join_rate
 from contract.storetime import STORE_TZ
-from hq.db.models import Binding, Decline, Device, Guide, Member, Store, TaskItem
+from hq.db.models import Device, Guide, StatsDay, StatsMonth, StatsTrend, Store, TaskItem
 from hq.services.admin import day_bounds
 from hq.services.stores import find_store
 
@@ -108,17 +109,6 @@ class Dashboard:
         return self.devices_online / self.devices if self.devices else None
 
 
-_STORE_OFFSET = STORE_TZ.utcoffset(None)
-
-
-def _day(session: Session, column: Any) -> Any:
-    """The store day (contract's STORE_TZ, a fixed offset) of a UTC timestamp column, as text YYYY-MM-DD
-    on both databases."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(column + _STORE_OFFSET, "YYYY-MM-DD")
-    return func.date(column, f"+{_STORE_OFFSET.total_seconds() / 3600:g} hours")
-
-
 def dashboard(
     session: Session,
     *,
@@ -131,68 +121,9 @@ def dashboard(
 ) -> Dashboard:
     lo, hi = day_bounds(start, end)
     store_id = find_store(session, store).id if store else None
-    per: dict[tuple[str, str | None], dict[str, int]] = {}
-
-    def count(metric: str, query: Any, store_col: Any, *extra_metrics: str) -> None:
-        if store_id is not None:
-            query = query.where(store_col == store_id)
-        for row in session.execute(query):
-            bucket = per.setdefault((row[0], row[1]), {})
-            bucket[metric] = bucket.get(metric, 0) + row[2]
-            for i, extra in enumerate(extra_metrics, start=3):
-                bucket[extra] = bucket.get(extra, 0) + int(row[i] or 0)
-
-    in_range = lambda col: (col >= lo, col < hi)  # noqa: E731
-    count(
-        "new_members",
-        select(Member.store_id, null(), func.count())
-        .where(*in_range(Member.created_at))
-        .group_by(Member.store_id),
-        Member.store_id,
-    )
-    count(
-        "enrolled",
-        select(
-            Member.store_id,
-            Member.enrolled_by_guide_id,
-            func.count(),
-            func.sum(func.cast(Member.is_paid, _int())),
-        )
-        .where(*in_range(Member.enrolled_at), Member.enrolled_by_guide_id.is_not(None))
-        .group_by(Member.store_id, Member.enrolled_by_guide_id),
-        Member.store_id,
-        "paid",
-    )
-    count(
-        "declined",
-        select(Decline.store_id, Decline.guide_id, func.count())
-        .where(*in_range(Decline.at))
-        .group_by(Decline.store_id, Decline.guide_id),
-        Decline.store_id,
-    )
-    count(
-        "bound",
-        select(Binding.store_id, Binding.guide_id, func.count())
-        .where(*in_range(Binding.bound_at))
-        .group_by(Binding.store_id, Binding.guide_id),
-        Binding.store_id,
-    )
-    count(
-        "tasks_done",
-        select(TaskItem.store_id, TaskItem.completed_by_guide_id, func.count())
-        .where(*in_range(TaskItem.completed_at), TaskItem.state == "done")
-        .group_by(TaskItem.store_id, TaskItem.completed_by_guide_id),
-        TaskItem.store_id,
-    )
-    overdue_hi = min(hi, now)
-    if overdue_hi > lo:
-        count(
-            "tasks_overdue",
-            select(TaskItem.store_id, TaskItem.assigned_guide_id, func.count())
-            .where(TaskItem.state == "open", TaskItem.due_at >= lo, TaskItem.due_at < overdue_hi)
-            .group_by(TaskItem.store_id, TaskItem.assigned_guide_id),
-            TaskItem.store_id,
-        )
+    names: dict[str, tuple[str, str]] = {}
+    per = _per_guide(session, start, end, store_today(now), store_id, names)
+    _add_overdue_today(session, per, lo, hi, now, store_id)
 
     # Stores: every active store is ranked (a store with no activity ranks last, visibly).
     store_rows = session.execute(
@@ -211,14 +142,14 @@ def dashboard(
         r[0]: (int(r[1]), int(r[2] or 0)) for r in session.execute(dev_query.group_by(Device.store_id))
     }
 
-    store_figs: dict[str, Figures] = {}
+    store_counts: dict[str, list[int]] = {}
     guide_figs: dict[tuple[str, str | None], Figures] = {}
     for (sid, gid), counts in per.items():
-        figures = Figures(**counts)
-        store_figs[sid] = store_figs.get(sid, Figures()).plus(figures)
-        if gid is not None or counts.keys() - {"new_members"}:
-            key = (sid, gid)
-            guide_figs[key] = guide_figs.get(key, Figures()).plus(replace(figures, new_members=0))
+        summed = store_counts.setdefault(sid, [0] * len(METRICS))
+        summed[:] = map(int.__add__, summed, counts)
+        if any(counts[1:]):  # 拉新 (first) is the store's, not a guide's
+            guide_figs[(sid, gid)] = Figures(0, *counts[1:])
+    store_figs = {sid: Figures(*counts) for sid, counts in store_counts.items()}
     stores = [
         StoreFigures(sid, code, name, store_figs.get(sid, Figures()), *devices.get(sid, (0, 0)))
         for sid, code, name in store_rows
@@ -227,15 +158,15 @@ def dashboard(
     totals = Figures()
     for s in stores:
         totals = totals.plus(s.figures)
-    guide_names = _guide_names(session, {g for _s, g in guide_figs if g is not None})
+    names.update(_guide_names(session, {g for _s, g in guide_figs if g is not None and g not in names}))
     guides = sorted(
         (
-            GuideFigures(gid, sid, *guide_names.get(gid or "", ("", "")), figures)
+            GuideFigures(gid, sid, *names.get(gid or "", ("", "")), figures)
             for (sid, gid), figures in guide_figs.items()
         ),
         key=lambda g: (_rank_key(g.figures, rank_by), g.employee_no),
     )
-    days = _days(session, start, end, lo, hi, store_id) if with_days else ()
+    days = _days(session, start, end, store_id) if with_days else ()
     return Dashboard(
         start,
         end,
@@ -247,6 +178,105 @@ def dashboard(
         tuple(guides),
         days,
     )
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _spans(start: date, end: date, today: date) -> tuple[list[date], list[tuple[date, date]]]:
+    """[start, end] cut into whole months (read from `stats_months`) and runs of days (`stats_days`).
+    Today's month is read by days: its overdue items are counted only up to yesterday."""
+    months: list[date] = []
+    days: list[tuple[date, date]] = []
+    first = _month_start(start)
+    while first <= end:
+        after = _next_month(first)
+        a, b = max(first, start), min(after - timedelta(days=1), end)
+        if a == first and b == after - timedelta(days=1) and not first <= today < after:
+            months.append(first)
+        elif days and days[-1][1] + timedelta(days=1) == a:
+            days[-1] = (days[-1][0], b)
+        else:
+            days.append((a, b))
+        first = after
+    return months, days
+
+
+def _per_guide(
+    session: Session,
+    start: date,
+    end: date,
+    today: date,
+    store_id: str | None,
+    names: dict[str, tuple[str, str]],
+) -> dict[tuple[str, str | None], list[int]]:
+    """Counts per (store, guide) in `METRICS` order from the roll-ups, in one statement; overdue items
+    up to yesterday (today's are counted live). Fills `names` with each guide's (employee no, name)."""
+    months, day_runs = _spans(start, end, today) if store_id is None else ([], [(start, end)])
+    parts = []
+    if months:
+        parts.append(
+            select(*_counts(StatsMonth, StatsMonth.month < _month_start(today))).where(
+                StatsMonth.month.in_(months)
+            )
+        )
+    if day_runs:
+        part = select(*_counts(StatsDay, StatsDay.day < today)).where(
+            or_(*(StatsDay.day.between(a, b) for a, b in day_runs))
+        )
+        parts.append(part if store_id is None else part.where(StatsDay.store_id == store_id))
+    rows = union_all(*parts).subquery()
+    summed = (
+        select(rows.c.store_id, rows.c.guide_id, *(func.sum(rows.c[m]).label(m) for m in METRICS))
+        .group_by(rows.c.store_id, rows.c.guide_id)
+        .subquery()
+    )
+    query = select(summed, Guide.employee_no, Guide.name).outerjoin(Guide, Guide.id == summed.c.guide_id)
+    per: dict[tuple[str, str | None], list[int]] = {}
+    for sid, gid, *counts, employee_no, name in session.execute(query):
+        per[(sid, gid or None)] = [int(c) for c in counts]
+        if employee_no is not None:
+            names[gid] = (employee_no, name)
+    return per
+
+
+def _counts(table: Any, overdue: Any) -> list[Any]:
+    """store, guide and the `METRICS` of a roll-up's rows; `tasks_open` counts as overdue where `overdue`."""
+    return [
+        table.store_id,
+        table.guide_id,
+        *(getattr(table, m) for m in METRICS[:-1]),
+        case((overdue, table.tasks_open), else_=0).label("tasks_overdue"),
+    ]
+
+
+def _add_overdue_today(
+    session: Session,
+    per: dict[tuple[str, str | None], list[int]],
+    lo: datetime,
+    hi: datetime,
+    now: datetime,
+    store_id: str | None,
+) -> None:
+    """Items due earlier today and still open: today is not over, so the roll-up cannot say which."""
+    today_lo, _ = day_bounds(store_today(now), store_today(now))
+    since, until = max(lo, today_lo), min(hi, now)
+    if until <= since:
+        return
+    query = (
+        select(TaskItem.store_id, TaskItem.assigned_guide_id, func.count())
+        .where(TaskItem.state == "open", TaskItem.due_at >= since, TaskItem.due_at < until)
+        .group_by(TaskItem.store_id, TaskItem.assigned_guide_id)
+    )
+    if store_id is not None:
+        query = query.where(TaskItem.store_id == store_id)
+    for sid, gid, n in session.execute(query):
+        per.setdefault((sid, gid or None), [0] * len(METRICS))[-1] += n
 
 
 def _int() -> Any:
@@ -272,32 +302,24 @@ def _guide_names(session: Session, ids: set[str]) -> dict[str, tuple[str, str]]:
     return names
 
 
-def _days(
-    session: Session, start: date, end: date, lo: datetime, hi: datetime, store_id: str | None
-) -> tuple[DayFigures, ...]:
-    per: dict[str, dict[str, int]] = {}
-
-    def count(metric: str, column: Any, store_col: Any, *where: Any) -> None:
-        day = _day(session, column)
-        query = select(day, func.count()).where(column >= lo, column < hi, *where)
-        if store_id is not None:
-            query = query.where(store_col == store_id)
-        for d, n in session.execute(query.group_by(day)):
-            per.setdefault(str(d), {})[metric] = n
-
-    count("new_members", Member.created_at, Member.store_id)
-    count("enrolled", Member.enrolled_at, Member.store_id, Member.enrolled_by_guide_id.is_not(None))
-    count("declined", Decline.at, Decline.store_id)
-    count("bound", Binding.bound_at, Binding.store_id)
+def _days(session: Session, start: date, end: date, store_id: str | None) -> tuple[DayFigures, ...]:
+    trend = ("new_members", "enrolled", "declined", "bound")
+    if store_id is None:
+        query = select(StatsTrend.day, *(func.sum(getattr(StatsTrend, m)) for m in trend)).where(
+            StatsTrend.day.between(start, end)
+        )
+        query = query.group_by(StatsTrend.day)
+    else:
+        query = (
+            select(StatsDay.day, *(func.sum(getattr(StatsDay, m)) for m in trend))
+            .where(StatsDay.store_id == store_id, StatsDay.day.between(start, end))
+            .group_by(StatsDay.day)
+        )
+    per = {day: [int(c or 0) for c in counts] for day, *counts in session.execute(query)}
     out = []
     day = start
     while day <= end:
-        c = per.get(day.isoformat(), {})
-        out.append(
-            DayFigures(
-                day, c.get("new_members", 0), c.get("enrolled", 0), c.get("declined", 0), c.get("bound", 0)
-            )
-        )
+        out.append(DayFigures(day, *per.get(day, (0, 0, 0, 0))))
         day += timedelta(days=1)
     return tuple(out)
 

@@ -1,0 +1,65 @@
+"""dashboard roll-ups: counts per store day, month and chain part, kept by triggers (hq/db/rollup.py)
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-04
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from hq.db import rollup
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def _counts() -> list[sa.Column]:
+    return [sa.Column(m, sa.Integer(), server_default=sa.text("0"), nullable=False) for m in rollup.METRICS]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "stats_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("store_id", sa.String(length=36), nullable=False),
+        sa.Column("guide_id", sa.String(length=36), nullable=False),
+        *_counts(),
+        sa.PrimaryKeyConstraint("day", "store_id", "guide_id", name=op.f("pk_stats_days")),
+        sqlite_with_rowid=False,
+    )
+    op.create_index("ix_stats_days_store_day", "stats_days", ["store_id", "day"], unique=False)
+    op.create_table(
+        "stats_months",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("store_id", sa.String(length=36), nullable=False),
+        sa.Column("guide_id", sa.String(length=36), nullable=False),
+        *_counts(),
+        sa.PrimaryKeyConstraint("month", "store_id", "guide_id", name=op.f("pk_stats_months")),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "stats_trend",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("part", sa.String(length=1), nullable=False),
+        *_counts(),
+        sa.PrimaryKeyConstraint("day", "part", name=op.f("pk_stats_trend")),
+        sqlite_with_rowid=False,
+    )
+    conn = op.get_bind()
+    rollup.install(conn)
+    rollup.rebuild(conn)
+
+
+def downgrade() -> None:
+    conn = op.get_bind()
+    for statement in rollup.drop_ddl(conn.dialect.name):
+        conn.exec_driver_sql(statement)
+    op.drop_table("stats_trend")
+    op.drop_table("stats_months")
+    op.drop_index("ix_stats_days_store_day", table_name="stats_days")
+    op.drop_table("stats_days")
