@@ -43,163 +43,95 @@ from hq.services import dashboard
 NOW = datetime(2026, 11, 19, 2, 0, tzinfo=UTC)
 
 
-def _ts(dt: datetime) -> datetime:
-    return dt
-
-
 def seed(db: HqDatabase, *, stores: int, per_store: int, seed_value: int = 7) -> dict[str, int]:
+    """The chain's year, written as it happens: stores, guides and devices first, then each day's
+    members, declines, bindings and task items in one transaction per day, in time order — so the
+    roll-up triggers fire per row and their tables grow in day order, as on an HQ in use."""
     rng = random.Random(seed_value)
     year = 365 * 24 * 3600
-    counts = {
-        "stores": 0,
-        "guides": 0,
-        "members": 0,
-        "declines": 0,
-        "bindings": 0,
-        "task_items": 0,
-        "devices": 0,
-    }
+    facts: dict[Any, list[dict[str, Any]]] = {Member: [], Decline: [], Binding: [], TaskItem: []}
 
-    def when() -> datetime:
-        return NOW - timedelta(seconds=rng.randrange(year))
+    def soon_after(at: datetime, days: int) -> datetime:
+        room = min(days * 86400, int((NOW - at).total_seconds()))
+        return at + timedelta(seconds=rng.randrange(room + 1))
 
     with db.engine.begin() as conn:
         for s in range(stores):
             sid = str(uuid.UUID(int=rng.getrandbits(128)))
             conn.execute(
                 insert(Store),
-                [
-                    {
-                        "id": sid,
-                        "code": f"S{s:05d}",
-                        "name": f"门店{s:05d}",
-                        "active": True,
-                        "created_at": NOW - timedelta(days=400),
-                    }
-                ],
-            )
+                [{"id": sid, "code": f"S{s:05d}", "name": f"门店{s:05d}", "active": True,
+                  "created_at": NOW - timedelta(days=400)}],
+            )  # fmt: skip
             guides = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(10)]
             conn.execute(
                 insert(Guide),
-                [
-                    {
-                        "id": g,
-                        "store_id": sid,
-                        "employee_no": f"E{s:05d}{i:02d}",
-                        "name": f"导购{i}",
-                        "role": "guide",
-                        "pin_hash": "x",
-                        "active": True,
-                        "created_at": NOW - timedelta(days=400),
-                    }
-                    for i, g in enumerate(guides)
-                ],
-            )
+                [{"id": g, "store_id": sid, "employee_no": f"E{s:05d}{i:02d}", "name": f"导购{i}",
+                  "role": "guide", "pin_hash": "x", "active": True, "created_at": NOW - timedelta(days=400)}
+                 for i, g in enumerate(guides)],
+            )  # fmt: skip
             conn.execute(
                 insert(Device),
-                [
-                    {
-                        "id": str(uuid.UUID(int=rng.getrandbits(128))),
-                        "store_id": sid,
-                        "token_hash": uuid.uuid4().hex * 2,
-                        "status": "active",
-                        "last_mutation_id": 0,
-                        "hostname": f"till-{i}",
-                        "app_version": "0.1.0",
-                        "reset_requested": False,
-                        "enrolled_at": NOW - timedelta(days=300),
-                        "last_seen_at": NOW - timedelta(minutes=rng.choice((1, 5, 30, 600))),
-                    }
-                    for i in range(2)
-                ],
-            )
-            members, declines, bindings, items = [], [], [], []
+                [{"id": str(uuid.UUID(int=rng.getrandbits(128))), "store_id": sid,
+                  "token_hash": uuid.uuid4().hex * 2, "status": "active", "last_mutation_id": 0,
+                  "hostname": f"till-{i}", "app_version": "0.1.0", "reset_requested": False,
+                  "enrolled_at": NOW - timedelta(days=300),
+                  "last_seen_at": NOW - timedelta(minutes=rng.choice((1, 5, 30, 600)))}
+                 for i in range(2)],
+            )  # fmt: skip
             for m in range(per_store):
                 mid = str(uuid.UUID(int=rng.getrandbits(128)))
-                at = when()
+                at = NOW - timedelta(seconds=rng.randrange(year))
                 guide = rng.choice(guides)
-                members.append(
-                    {
-                        "id": mid,
-                        "store_id": sid,
-                        "card_no": f"C{s:05d}{m:05d}",
-                        "name": f"会员{m}",
-                        "phone": None,
-                        "level": "普卡",
-                        "stage": "registered",
-                        "is_paid": rng.random() < 0.1,
-                        "online": False,
-                        "enrolled_at": at,
-                        "enrolled_by_guide_id": guide,
-                        "created_at": at,
-                    }
-                )
+                facts[Member].append(
+                    {"id": mid, "store_id": sid, "card_no": f"C{s:05d}{m:05d}", "name": f"会员{m}",
+                     "phone": None, "level": "普卡", "stage": "registered", "is_paid": rng.random() < 0.1,
+                     "online": False, "enrolled_at": at, "enrolled_by_guide_id": guide, "created_at": at}
+                )  # fmt: skip
                 if rng.random() < 0.4:
-                    declines.append(
-                        {
-                            "id": str(uuid.uuid4()),
-                            "store_id": sid,
-                            "guide_id": guide,
-                            "reason": None,
-                            "at": when(),
-                            "received_at": NOW,
-                        }
-                    )
+                    facts[Decline].append(
+                        {"id": str(uuid.uuid4()), "store_id": sid, "guide_id": guide, "reason": None,
+                         "at": NOW - timedelta(seconds=rng.randrange(year)), "received_at": NOW}
+                    )  # fmt: skip
                 if rng.random() < 0.6:
-                    bindings.append(
-                        {
-                            "id": str(uuid.uuid4()),
-                            "member_id": mid,
-                            "guide_id": guide,
-                            "store_id": sid,
-                            "active": True,
-                            "bound_at": at,
-                        }
-                    )
+                    facts[Binding].append(
+                        {"id": str(uuid.uuid4()), "member_id": mid, "guide_id": guide, "store_id": sid,
+                         "active": True, "bound_at": soon_after(at, 30)}
+                    )  # fmt: skip
                 if rng.random() < 0.3:
-                    done = rng.random() < 0.5
-                    created = when()
-                    items.append(
-                        {
-                            "id": str(uuid.uuid4()),
-                            "list_id": None,
-                            "store_id": sid,
-                            "member_id": mid,
-                            "kind": "call",
-                            "assigned_guide_id": guide,
-                            "due_at": created + timedelta(days=7),
-                            "state": "done" if done else "open",
-                            "outcome": "reached" if done else None,
-                            "completed_at": created + timedelta(days=1) if done else None,
-                            "completed_by_guide_id": guide if done else None,
-                            "flagged": False,
-                            "created_at": created,
-                        }
-                    )
-            conn.execute(insert(Member), members)
-            if declines:
-                conn.execute(insert(Decline), declines)
-            if bindings:
-                conn.execute(insert(Binding), bindings)
-            if items:
-                conn.execute(insert(TaskItem), items)
-            for key, n in (
-                ("stores", 1),
-                ("guides", 10),
-                ("devices", 2),
-                ("members", len(members)),
-                ("declines", len(declines)),
-                ("bindings", len(bindings)),
-                ("task_items", len(items)),
-            ):
-                counts[key] += n
+                    created = soon_after(at, 30)
+                    done = rng.random() < 0.5 and created + timedelta(days=1) < NOW
+                    facts[TaskItem].append(
+                        {"id": str(uuid.uuid4()), "list_id": None, "store_id": sid, "member_id": mid,
+                         "kind": "call", "assigned_guide_id": guide, "due_at": created + timedelta(days=7),
+                         "state": "done" if done else "open", "outcome": "reached" if done else None,
+                         "completed_at": created + timedelta(days=1) if done else None,
+                         "completed_by_guide_id": guide if done else None, "flagged": False,
+                         "created_at": created}
+                    )  # fmt: skip
+    when = {Member: "created_at", Decline: "at", Binding: "bound_at", TaskItem: "created_at"}
+    by_day: dict[int, dict[Any, list[dict[str, Any]]]] = {}
+    for model, rows in facts.items():
+        for row in rows:
+            by_day.setdefault((NOW - row[when[model]]).days, {}).setdefault(model, []).append(row)
+    for ago in sorted(by_day, reverse=True):
+        with db.engine.begin() as conn:
+            for model in facts:  # members before the bindings and items that refer to them
+                rows = sorted(by_day[ago].get(model, ()), key=lambda r, col=when[model]: r[col])
+                if rows:
+                    conn.execute(insert(model), rows)
     if db.is_sqlite:
         with db.engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
     else:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
-    return counts
+    return {
+        "stores": stores,
+        "guides": stores * 10,
+        "devices": stores * 2,
+        **{model.__tablename__: len(rows) for model, rows in facts.items()},
+    }
 
 
 def _median_ms(fn: Any, runs: int) -> tuple[float, float]:

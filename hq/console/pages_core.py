@@ -32,6 +32,7 @@ from hq.services import users
 from hq.services.stores import StoreView, list_stores
 
 router = APIRouter()
+PAGE_ROWS = 100  # rows of a ranking shown on the page; the exports hold them all
 
 
 def _safe_next(target: str) -> str:
@@ -138,6 +139,7 @@ def dashboard_page(
                 now=ctx.now(),
                 store=store or None,
                 rank_by=rank if rank in dash.RANK_BY else "enrolled",
+                top_guides=PAGE_ROWS,
             )
         except HqError as exc:
             error = exc

@@ -525,6 +525,17 @@ class StatsMonth(StatsCounts, Base):
     __table_args__ = (_CLUSTERED,)
 
 
+class StatsYear(StatsCounts, Base):
+    """Per store year (its first day), store and guide."""
+
+    __tablename__ = "stats_years"
+    year: Mapped[date] = mapped_column(Date, primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    guide_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+    __table_args__ = (_CLUSTERED,)
+
+
 class StatsTrend(StatsCounts, Base):
     """Per store day and part of the chain (first character of the store id)."""
 

@@ -5,7 +5,8 @@ in 300 ms (DESIGN.md §7). So HQ keeps the counts already added up, in three tab
 
 - `stats_days`   — per store day, store and guide ('' where no guide is named): one store's figures,
   its trend, and the edge days of a range;
-- `stats_months` — the same per store month: the full months of a range over every store;
+- `stats_months`, `stats_years` — the same per store month and year: a range over every store is read
+  as whole years and months and the days around them (hq/services/periods.py);
 - `stats_trend`  — per store day and *part* (the first character of the store id, 16 parts): the
   chain's trend without reading every store. Parts, not one chain-wide row, so that concurrent pushes
   from different stores do not queue on one row lock.
@@ -27,7 +28,7 @@ from sqlalchemy import Connection
 from contract.storetime import STORE_TZ
 
 METRICS = ("new_members", "enrolled", "paid", "declined", "bound", "tasks_done", "tasks_open")
-TABLES = ("stats_days", "stats_months", "stats_trend")
+TABLES = ("stats_days", "stats_months", "stats_years", "stats_trend")
 _HOURS = int(STORE_TZ.utcoffset(None).total_seconds() // 3600)
 
 
@@ -77,12 +78,13 @@ SOURCES: dict[str, tuple[Contribution, ...]] = {
 }
 
 
-def _day(dialect: str, column: str, *, month: bool = False) -> str:
+def _day(dialect: str, column: str, *, unit: str = "day") -> str:
+    """The store day of a UTC timestamp column, or the first day of its month or year."""
     if dialect == "postgresql":
         shifted = f"({column} + interval '{_HOURS} hours')"
-        return f"date_trunc('month', {shifted})::date" if month else f"{shifted}::date"
-    start_of_month = ", 'start of month'" if month else ""
-    return f"date({column}, '+{_HOURS} hours'{start_of_month})"
+        return f"{shifted}::date" if unit == "day" else f"date_trunc('{unit}', {shifted})::date"
+    start_of = "" if unit == "day" else f", 'start of {unit}'"
+    return f"date({column}, '+{_HOURS} hours'{start_of})"
 
 
 def _keys(dialect: str, table: str, r: str, c: Contribution) -> dict[str, str]:
@@ -92,7 +94,9 @@ def _keys(dialect: str, table: str, r: str, c: Contribution) -> dict[str, str]:
     if table == "stats_days":
         return {"day": _day(dialect, at), "store_id": f"{r}.store_id", "guide_id": guide}
     if table == "stats_months":
-        return {"month": _day(dialect, at, month=True), "store_id": f"{r}.store_id", "guide_id": guide}
+        return {"month": _day(dialect, at, unit="month"), "store_id": f"{r}.store_id", "guide_id": guide}
+    if table == "stats_years":
+        return {"year": _day(dialect, at, unit="year"), "store_id": f"{r}.store_id", "guide_id": guide}
     return {"day": _day(dialect, at), "part": f"substr({r}.store_id, 1, 1)"}
 
 

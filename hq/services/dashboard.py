@@ -12,24 +12,26 @@ What is counted (store days in China's one zone, `end` inclusive):
   before now).
 - 在线率 — of a store's active devices, those that synced within `ONLINE_WINDOW` (now, not over the range).
 
-The counts are read from the roll-ups the database keeps per store day and month (hq/db/rollup.py): a
-range is cut into whole months and the days around them, so a year over 1,000 stores reads ~12 month
-rows and ~30 day rows per store and guide instead of every member; see docs/benchmarks-hq.md.
+The counts are read from the roll-ups the database keeps per store day, month and year
+(hq/db/rollup.py), a range cut into the fewest of them (hq/services/periods.py): a year over 1,000 stores
+reads a few rows per store and guide instead of every member; see docs/benchmarks-hq.md.
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, case, func, or_, select, union_all
+from sqlalchemy import Integer, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from contract.measures import join_rate
 from contract.storetime import STORE_TZ
-from hq.db.models import Device, Guide, StatsDay, StatsMonth, StatsTrend, Store, TaskItem
+from hq.db.models import Device, Guide, StatsDay, StatsMonth, StatsTrend, StatsYear, Store, TaskItem
 from hq.services.admin import day_bounds
+from hq.services.periods import DAY, MONTH, YEAR, Term, cover
 from hq.services.stores import find_store
 
 ONLINE_WINDOW = timedelta(minutes=15)
@@ -101,7 +103,8 @@ class Dashboard:
     devices: int
     devices_online: int
     stores: tuple[StoreFigures, ...]  # ranked
-    guides: tuple[GuideFigures, ...]  # every guide with activity (of the store asked for, if any)
+    guides: tuple[GuideFigures, ...]  # ranked guides with activity (of the store asked for, if any)
+    guides_active: int  # how many guides had activity (`guides` may hold only the first of them)
     days: tuple[DayFigures, ...] = field(default=())
 
     @property
@@ -118,7 +121,10 @@ def dashboard(
     store: str | None = None,
     rank_by: str = "enrolled",
     with_days: bool = True,
+    top_guides: int | None = None,
 ) -> Dashboard:
+    """The figures of [start, end]; `top_guides`: only that many of the ranked guides (a page shows
+    the first hundred of 10,000; an export asks for all)."""
     lo, hi = day_bounds(start, end)
     store_id = find_store(session, store).id if store else None
     names: dict[str, tuple[str, str]] = {}
@@ -143,29 +149,36 @@ def dashboard(
     }
 
     store_counts: dict[str, list[int]] = {}
-    guide_figs: dict[tuple[str, str | None], Figures] = {}
+    guide_counts: dict[tuple[str, str | None], list[int]] = {}
     for (sid, gid), counts in per.items():
         summed = store_counts.setdefault(sid, [0] * len(METRICS))
         summed[:] = map(int.__add__, summed, counts)
         if any(counts[1:]):  # 拉新 (first) is the store's, not a guide's
-            guide_figs[(sid, gid)] = Figures(0, *counts[1:])
-    store_figs = {sid: Figures(*counts) for sid, counts in store_counts.items()}
+            guide_counts[(sid, gid)] = [0, *counts[1:]]
     stores = [
-        StoreFigures(sid, code, name, store_figs.get(sid, Figures()), *devices.get(sid, (0, 0)))
+        StoreFigures(sid, code, name, Figures(*store_counts.get(sid, ())), *devices.get(sid, (0, 0)))
         for sid, code, name in store_rows
     ]
     stores.sort(key=lambda s: (_rank_key(s.figures, rank_by), s.code), reverse=False)
     totals = Figures()
     for s in stores:
         totals = totals.plus(s.figures)
-    names.update(_guide_names(session, {g for _s, g in guide_figs if g is not None and g not in names}))
-    guides = sorted(
-        (
-            GuideFigures(gid, sid, *names.get(gid or "", ("", "")), figures)
-            for (sid, gid), figures in guide_figs.items()
-        ),
-        key=lambda g: (_rank_key(g.figures, rank_by), g.employee_no),
+    names.update(_guide_names(session, {g for _s, g in guide_counts if g is not None and g not in names}))
+    unnamed = ("", "")
+
+    def guide_rank(key: tuple[str, str | None]) -> tuple[float, str]:
+        counts = guide_counts[key]
+        return _rank_key(Figures(*counts), rank_by), names.get(key[1] or "", unnamed)[0]
+
+    ranked = (
+        sorted(guide_counts, key=guide_rank)
+        if top_guides is None
+        else heapq.nsmallest(top_guides, guide_counts, key=guide_rank)
     )
+    guides = [
+        GuideFigures(gid, sid, *names.get(gid or "", unnamed), Figures(*guide_counts[(sid, gid)]))
+        for sid, gid in ranked
+    ]
     days = _days(session, start, end, store_id) if with_days else ()
     return Dashboard(
         start,
@@ -176,35 +189,16 @@ def dashboard(
         sum(s.devices_online for s in stores),
         tuple(stores),
         tuple(guides),
+        len(guide_counts),
         days,
     )
 
 
-def _month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def _spans(start: date, end: date, today: date) -> tuple[list[date], list[tuple[date, date]]]:
-    """[start, end] cut into whole months (read from `stats_months`) and runs of days (`stats_days`).
-    Today's month is read by days: its overdue items are counted only up to yesterday."""
-    months: list[date] = []
-    days: list[tuple[date, date]] = []
-    first = _month_start(start)
-    while first <= end:
-        after = _next_month(first)
-        a, b = max(first, start), min(after - timedelta(days=1), end)
-        if a == first and b == after - timedelta(days=1) and not first <= today < after:
-            months.append(first)
-        elif days and days[-1][1] + timedelta(days=1) == a:
-            days[-1] = (days[-1][0], b)
-        else:
-            days.append((a, b))
-        first = after
-    return months, days
+_LEVELS: dict[str, tuple[Any, Any]] = {
+    YEAR: (StatsYear, StatsYear.year),
+    MONTH: (StatsMonth, StatsMonth.month),
+    DAY: (StatsDay, StatsDay.day),
+}
 
 
 def _per_guide(
@@ -216,43 +210,59 @@ def _per_guide(
     names: dict[str, tuple[str, str]],
 ) -> dict[tuple[str, str | None], list[int]]:
     """Counts per (store, guide) in `METRICS` order from the roll-ups, in one statement; overdue items
-    up to yesterday (today's are counted live). Fills `names` with each guide's (employee no, name)."""
-    months, day_runs = _spans(start, end, today) if store_id is None else ([], [(start, end)])
+    up to yesterday (today's are counted live). Fills `names` with each guide's (employee no, name).
+
+    Over every store the range is read as whole years, months and days (hq/services/periods.py), each
+    figure with its own range: overdue items stop at yesterday. One store's days are few: read as days."""
+    overdue_end = min(end, today - timedelta(days=1))
+    if store_id is None:
+        counted, overdue = cover(start, end, today), cover(start, overdue_end, today)
+    else:
+        counted = [Term(DAY, start, end, 1)]
+        overdue = [Term(DAY, start, overdue_end, 1)] if start <= overdue_end else []
     parts = []
-    if months:
-        parts.append(
-            select(*_counts(StatsMonth, StatsMonth.month < _month_start(today))).where(
-                StatsMonth.month.in_(months)
-            )
-        )
-    if day_runs:
-        part = select(*_counts(StatsDay, StatsDay.day < today)).where(
-            or_(*(StatsDay.day.between(a, b) for a, b in day_runs))
-        )
-        parts.append(part if store_id is None else part.where(StatsDay.store_id == store_id))
+    for level, (table, unit) in _LEVELS.items():
+        mine = [t for t in counted if t.level == level]
+        mine_overdue = [t for t in overdue if t.level == level]
+        if not mine and not mine_overdue:
+            continue
+        part = select(
+            table.store_id,
+            table.guide_id,
+            *(getattr(table, m) * _weight(unit, mine) for m in METRICS[:-1]),
+            (table.tasks_open * _weight(unit, mine_overdue)).label("tasks_overdue"),
+        ).where(or_(*(_holds(unit, t) for t in mine + mine_overdue)))
+        parts.append(part if store_id is None else part.where(table.store_id == store_id))
+    if not parts:
+        return {}
     rows = union_all(*parts).subquery()
     summed = (
-        select(rows.c.store_id, rows.c.guide_id, *(func.sum(rows.c[m]).label(m) for m in METRICS))
-        .group_by(rows.c.store_id, rows.c.guide_id)
+        select(rows.c[0], rows.c[1], *(func.sum(rows.c[i]).label(m) for i, m in enumerate(METRICS, start=2)))
+        .group_by(rows.c[0], rows.c[1])
         .subquery()
     )
-    query = select(summed, Guide.employee_no, Guide.name).outerjoin(Guide, Guide.id == summed.c.guide_id)
+    query = select(summed, Guide.employee_no, Guide.name).outerjoin(Guide, Guide.id == summed.c[1])
     per: dict[tuple[str, str | None], list[int]] = {}
-    for sid, gid, *counts, employee_no, name in session.execute(query):
-        per[(sid, gid or None)] = [int(c) for c in counts]
+    for sid, gid, *counts, employee_no, name in session.connection().execute(query):
+        if any(counts):
+            per[(sid, gid or None)] = counts
         if employee_no is not None:
             names[gid] = (employee_no, name)
     return per
 
 
-def _counts(table: Any, overdue: Any) -> list[Any]:
-    """store, guide and the `METRICS` of a roll-up's rows; `tasks_open` counts as overdue where `overdue`."""
-    return [
-        table.store_id,
-        table.guide_id,
-        *(getattr(table, m) for m in METRICS[:-1]),
-        case((overdue, table.tasks_open), else_=0).label("tasks_overdue"),
+def _holds(unit: Any, term: Term) -> Any:
+    return unit.between(term.first, term.last) if term.level == DAY else unit == term.first
+
+
+def _weight(unit: Any, terms: list[Term]) -> Any:
+    """+1 on a row of an added term, -1 on one taken away, else 0 (a level's terms do not overlap)."""
+    whens = [
+        (or_(*(_holds(unit, t) for t in terms if t.sign == sign)), sign)
+        for sign in (1, -1)
+        if any(t.sign == sign for t in terms)
     ]
+    return case(*whens, else_=0) if whens else literal(0)
 
 
 def _add_overdue_today(

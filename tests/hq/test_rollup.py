@@ -262,6 +262,9 @@ def test_the_dashboard_from_rollups_says_what_a_count_of_the_rows_says(hq: Hq) -
             assert {(g.store_id, g.guide_id): g.figures for g in board.guides} == {
                 k: f for k, f in guides.items() if f != Figures()
             }, label
+            with hq.runtime.db.read() as s:
+                top = dashboard.dashboard(s, start=start, end=end, now=now, store=store, top_guides=2)
+            assert top.guides == board.guides[:2] and top.guides_active == len(board.guides), label
             trend = ("new_members", "enrolled", "declined", "bound")
             assert {
                 d.day: tuple(getattr(d, m) for m in trend)

@@ -1,4 +1,4 @@
-"""dashboard roll-ups: counts per store day, month and chain part, kept by triggers (hq/db/rollup.py)
+"""dashboard roll-ups: counts per store day, month, year and chain part, kept by triggers (hq/db/rollup.py)
 
 Revision ID: 0007
 Revises: 0006
@@ -43,6 +43,15 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_table(
+        "stats_years",
+        sa.Column("year", sa.Date(), nullable=False),
+        sa.Column("store_id", sa.String(length=36), nullable=False),
+        sa.Column("guide_id", sa.String(length=36), nullable=False),
+        *_counts(),
+        sa.PrimaryKeyConstraint("year", "store_id", "guide_id", name=op.f("pk_stats_years")),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
         "stats_trend",
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("part", sa.String(length=1), nullable=False),
@@ -51,6 +60,11 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     conn = op.get_bind()
+    if conn.dialect.name == "postgresql":
+        # Each counted write updates a roll-up row in place; room left on every page keeps those updates
+        # HOT (no new index entry; old versions pruned on the page), so the tables do not bloat.
+        for table in rollup.TABLES:
+            conn.exec_driver_sql(f"ALTER TABLE {table} SET (fillfactor = 75)")
     rollup.install(conn)
     rollup.rebuild(conn)
 
@@ -60,6 +74,7 @@ def downgrade() -> None:
     for statement in rollup.drop_ddl(conn.dialect.name):
         conn.exec_driver_sql(statement)
     op.drop_table("stats_trend")
+    op.drop_table("stats_years")
     op.drop_table("stats_months")
     op.drop_index("ix_stats_days_store_day", table_name="stats_days")
     op.drop_table("stats_days")
