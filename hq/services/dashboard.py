@@ -37,6 +37,7 @@ from hq.services.stores import find_store
 ONLINE_WINDOW = timedelta(minutes=15)
 METRICS = ("new_members", "enrolled", "declined", "bound", "paid", "tasks_done", "tasks_overdue")
 RANK_BY = (*METRICS, "join_rate")
+_POSITION = {m: i for i, m in enumerate(METRICS)}
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,8 @@ def dashboard(
         StoreFigures(sid, code, name, Figures(*store_counts.get(sid, ())), *devices.get(sid, (0, 0)))
         for sid, code, name in store_rows
     ]
-    stores.sort(key=lambda s: (_rank_key(s.figures, rank_by), s.code), reverse=False)
+    no_counts = [0] * len(METRICS)
+    stores.sort(key=lambda s: (_rank_key(store_counts.get(s.store_id, no_counts), rank_by), s.code))
     totals = Figures()
     for s in stores:
         totals = totals.plus(s.figures)
@@ -167,8 +169,7 @@ def dashboard(
     unnamed = ("", "")
 
     def guide_rank(key: tuple[str, str | None]) -> tuple[float, str]:
-        counts = guide_counts[key]
-        return _rank_key(Figures(*counts), rank_by), names.get(key[1] or "", unnamed)[0]
+        return _rank_key(guide_counts[key], rank_by), names.get(key[1] or "", unnamed)[0]
 
     ranked = (
         sorted(guide_counts, key=guide_rank)
@@ -231,7 +232,7 @@ def _per_guide(
             table.guide_id,
             *(getattr(table, m) * _weight(unit, mine) for m in METRICS[:-1]),
             (table.tasks_open * _weight(unit, mine_overdue)).label("tasks_overdue"),
-        ).where(or_(*(_holds(unit, t) for t in mine + mine_overdue)))
+        ).where(_reads(unit, mine + mine_overdue))
         parts.append(part if store_id is None else part.where(table.store_id == store_id))
     if not parts:
         return {}
@@ -243,12 +244,21 @@ def _per_guide(
     )
     query = select(summed, Guide.employee_no, Guide.name).outerjoin(Guide, Guide.id == summed.c[1])
     per: dict[tuple[str, str | None], list[int]] = {}
-    for sid, gid, *counts, employee_no, name in session.connection().execute(query):
+    for sid, gid, *counts, employee_no, name in session.connection().execute(query).all():
         if any(counts):
             per[(sid, gid or None)] = counts
         if employee_no is not None:
             names[gid] = (employee_no, name)
     return per
+
+
+def _reads(unit: Any, terms: list[Term]) -> Any:
+    """The rows of a level that any of `terms` needs, each read once (an index range per run of days,
+    one key list for years and months)."""
+    runs = sorted({(t.first, t.last) for t in terms if t.level == DAY})
+    if runs:
+        return or_(*(unit.between(first, last) for first, last in runs))
+    return unit.in_(sorted({t.first for t in terms}))
 
 
 def _holds(unit: Any, term: Term) -> Any:
@@ -293,12 +303,12 @@ def _int() -> Any:
     return Integer()
 
 
-def _rank_key(figures: Figures, rank_by: str) -> float:
+def _rank_key(counts: list[int], rank_by: str) -> float:
     """Descending by the metric (negated, so one ascending sort ranks), None join rates last."""
     if rank_by == "join_rate":
-        rate = figures.join_rate
+        rate = join_rate(counts[1], counts[2])
         return 1.0 if rate is None else -rate
-    return -float(getattr(figures, rank_by if rank_by in METRICS else "enrolled"))
+    return -float(counts[_POSITION.get(rank_by, 1)])
 
 
 def _guide_names(session: Session, ids: set[str]) -> dict[str, tuple[str, str]]:
