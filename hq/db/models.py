@@ -546,11 +546,11 @@ class StatsTrend(StatsCounts, Base):
     __table_args__ = (_CLUSTERED,)
 
 
-# Dashboard reads (hq/services/dashboard.py): each count is one range scan of a covering index, in
-# time order, so a year over every store never touches the tables themselves.
+# Activity counts of the admin API (hq/services/admin.py activity_stats): each one range scan of a
+# covering index, in time order. The dashboard reads the roll-ups instead (hq/db/rollup.py), and its
+# overdue items of today the due-time index below.
 Index("ix_members_enrolled_stats", Member.enrolled_at, Member.store_id, Member.enrolled_by_guide_id,
       Member.is_paid)  # fmt: skip
-Index("ix_members_created_stats", Member.created_at, Member.store_id)
 Index("ix_declines_at_stats", Decline.at, Decline.store_id, Decline.guide_id)
 Index("ix_bindings_bound_stats", Binding.bound_at, Binding.store_id, Binding.guide_id)
 Index("ix_task_items_done_stats", TaskItem.completed_at, TaskItem.state, TaskItem.store_id,

@@ -59,6 +59,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("day", "part", name=op.f("pk_stats_trend")),
         sqlite_with_rowid=False,
     )
+    # 拉新 is counted from the roll-ups now; nothing else reads members by creation time.
+    op.drop_index("ix_members_created_stats", table_name="members")
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
         # Each counted write updates a roll-up row in place; room left on every page keeps those updates
@@ -78,3 +80,4 @@ def downgrade() -> None:
     op.drop_table("stats_months")
     op.drop_index("ix_stats_days_store_day", table_name="stats_days")
     op.drop_table("stats_days")
+    op.create_index("ix_members_created_stats", "members", ["created_at", "store_id"], unique=False)
