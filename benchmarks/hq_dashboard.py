@@ -17,6 +17,9 @@ member, and 0.3 task items per member (half done, some overdue). Then times, as 
 - **one count from a source table** — for comparison, what the dashboard did before the roll-ups, for
   one of its six figures: members enrolled in the range per store and guide, counted from `members`.
 
+Then what the roll-ups cost the writers: a one-binding transaction timed with the triggers and without,
+and the time to count every roll-up afresh (the upgrade's backfill).
+
 The roll-ups are written by the database's triggers while the seed inserts, as they are in use.
 """
 
@@ -33,10 +36,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 
 from hq.config import sqlite_url
 from hq.console.pages_core import PAGE_ROWS
+from hq.db import rollup
 from hq.db.database import HqDatabase, make_engine
 from hq.db.migrate import migrate
 from hq.db.models import Binding, Decline, Device, Guide, Member, Store, TaskItem
@@ -148,6 +152,38 @@ def _median_ms(fn: Any, runs: int) -> tuple[float, float]:
     return statistics.median(wall), statistics.median(cpu)
 
 
+def write_cost(db: HqDatabase, *, writes: int = 400) -> dict[str, float]:
+    """What the roll-ups cost the writers: the median of one-binding transactions (a push's counted
+    write) with the triggers and without them, and the time to count the roll-ups afresh from every
+    row — the upgrade's backfill (migration 0007), which also puts the triggers back."""
+    with db.read() as s:
+        members = s.execute(
+            select(Member.id, Member.store_id, Member.enrolled_by_guide_id).limit(writes)
+        ).all()
+
+    def median_write_ms() -> float:
+        times = []
+        for member_id, store_id, guide_id in members:
+            row = {"id": str(uuid.uuid4()), "member_id": member_id, "guide_id": guide_id,
+                   "store_id": store_id, "active": False, "bound_at": NOW}  # fmt: skip
+            start = time.perf_counter()
+            with db.engine.begin() as conn:
+                conn.execute(insert(Binding), [row])
+            times.append((time.perf_counter() - start) * 1000)
+        return statistics.median(times)
+
+    with_triggers = median_write_ms()
+    with db.engine.begin() as conn:
+        for statement in rollup.drop_ddl(conn.dialect.name):
+            conn.exec_driver_sql(statement)
+    without = median_write_ms()
+    start = time.perf_counter()
+    with db.engine.begin() as conn:
+        rollup.install(conn)
+        rollup.rebuild(conn)
+    return {"with": with_triggers, "without": without, "rebuild_s": time.perf_counter() - start}
+
+
 def measure(db: HqDatabase, *, runs: int) -> dict[str, tuple[float, float]]:
     end = dashboard.store_today(NOW)
     start = end - timedelta(days=364)
@@ -236,6 +272,12 @@ def main(argv: list[str] | None = None) -> int:
                     f"  {name:34s} wall {median:8.1f} ms ({median / floor:4.1f}x floor)   "
                     f"cpu {cpu:8.1f} ms ({cpu / cpu_floor:4.1f}x floor)"
                 )
+            cost = write_cost(db)
+            print(
+                f"a one-binding transaction: {cost['with']:.2f} ms with the roll-up triggers, "
+                f"{cost['without']:.2f} ms without (medians of 400); "
+                f"roll-ups counted afresh from every row in {cost['rebuild_s']:.1f} s"
+            )
             db.dispose()
         finally:
             if scratch:
