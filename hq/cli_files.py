@@ -96,7 +96,9 @@ def add_commands(sub: Any) -> None:
             "Who gets an item: either FILE — a CSV/XLSX with a header and a column member, member_id or "
             "card_no (a member id or any card number per line; other columns are ignored, a member "
             "listed twice gets one item) — or a selection: every member of the --store(s), narrowed by "
-            "--segment(s) if given, or a --segment across all stores. FILE and a selection do not mix. "
+            "--segment(s) if given, or a --segment across all stores, as the console selects it: members "
+            "who withdrew consent and members at the policy's contact budget are left out. FILE and a "
+            "selection do not mix. "
             "Each item goes to its member's home store. A bad line in FILE: every bad line is listed "
             "and nothing is published."
         ),

@@ -94,7 +94,9 @@ class TaskListIn(_In):
     kind: Literal["call", "message", "invite", "visit"] = "call"
     due_at: datetime | None = None
     stores: Annotated[list[Ref], Field(min_length=1, max_length=1000)] | None = Field(
-        None, description="home stores of the members (ids or codes); omitted: every store"
+        None,
+        description="home stores of the members (ids or codes); omitted: every store. As in the console, "
+        "members who withdrew consent or are at the policy's contact budget are left out",
     )
     segment: SegmentIn | None = None
     member_ids: Annotated[list[Ref], Field(min_length=1, max_length=100_000)] | None = Field(

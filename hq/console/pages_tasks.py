@@ -14,7 +14,7 @@ from contract.stages import STAGES
 from contract.storetime import STORE_TZ
 from hq.console.web import PREFIX, Ctx, error_text, need, posting, redirect, render
 from hq.errors import HqError, Invalid
-from hq.services import outreach
+from hq.services import outreach, segments
 from hq.services.admin import list_tag_groups
 from hq.services.stores import list_stores
 from hq.services.tasks import KINDS
@@ -23,16 +23,16 @@ router = APIRouter()
 STAGE_ORDER = STAGES  # contract/stages.py, lifecycle order
 
 
-def _segment(values: ImmutableMultiDict[str, Any]) -> outreach.Segment:
+def _segment(values: ImmutableMultiDict[str, Any]) -> segments.Segment:
     stores = tuple(v for v in values.getlist("stores") if isinstance(v, str) and v)
     bound = str(values.get("bound") or "any")
     stage = str(values.get("stage") or "") or None
-    return outreach.Segment(
+    return segments.Segment(
         stores=stores[:1000],
         tag_id=str(values.get("tag") or "") or None,
         stage=stage if stage in STAGES else None,
         sleeping=str(values.get("sleeping") or "") in ("1", "on", "true"),
-        bound=bound if bound in outreach.BOUND else "any",
+        bound=bound if bound in segments.BOUND else "any",
     )
 
 
@@ -59,10 +59,10 @@ def tasks_page(ctx: Annotated[Ctx, Depends(need("tasks.view"))]) -> Response:
     return render(ctx, ctx.request, "tasks.html", lists=lists)
 
 
-def _preview(ctx: Ctx, segment: outreach.Segment) -> tuple[outreach.Preview | None, str | None]:
+def _preview(ctx: Ctx, segment: segments.Segment) -> tuple[segments.Preview | None, str | None]:
     try:
         with ctx.read() as session:
-            return outreach.preview(session, segment=segment, now=ctx.now()), None
+            return segments.preview(session, segment=segment, now=ctx.now()), None
     except HqError as exc:
         return None, error_text(ctx.lang, exc)
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from contract.stages import DEFAULT_STAGE, STAGES
+from contract.stages import DEFAULT_STAGE
 from contract.storetime import STORE_TZ
 from hq.db.models import (
     AuditEvent,
@@ -24,7 +24,6 @@ from hq.db.models import (
     Decline,
     Guide,
     Member,
-    MemberTag,
     Tag,
     TagGroup,
     TaskItem,
@@ -33,7 +32,6 @@ from hq.db.models import (
 from hq.errors import HqError, Invalid, NotFound
 from hq.services.guides import GuideView
 from hq.services.members import NewMember, add_members
-from hq.services.policy import current_policy
 from hq.services.stores import find_store
 from hq.services.tags import TagView
 from hq.sync.changes import ChangeSet
@@ -171,37 +169,6 @@ def _row_shape(row: Any) -> tuple[str, dict[str, Any]] | None:
 
 
 # ---------------------------------------------------------------- segments
-
-
-def select_members(
-    session: Session,
-    *,
-    now: datetime,
-    stores: list[str] | None = None,
-    tag_id: str | None = None,
-    stage: str | None = None,
-    sleeping: bool = False,
-) -> list[str]:
-    """Ids of members whose home store is one of `stores` (all stores if None) and who match every
-    segment filter given. Sleeping: no purchase (or, never having bought, no enrollment) within the
-    policy's `sleeping_days`."""
-    # members who withdrew consent to outreach (or were erased) are never selected for a task list
-    query = select(Member.id).where(Member.consent_withdrawn.is_(False), Member.erased_at.is_(None))
-    if stores is not None:
-        query = query.where(Member.store_id.in_([find_store(session, s).id for s in stores]))
-    if tag_id is not None:
-        if session.get(Tag, tag_id) is None:
-            raise NotFound("unknown_tag", tag_id=tag_id)
-        query = query.where(Member.id.in_(select(MemberTag.member_id).where(MemberTag.tag_id == tag_id)))
-    if stage is not None:
-        if stage not in STAGES:
-            raise Invalid("bad_stage", stage=stage)
-        query = query.where(Member.stage == stage)
-    if sleeping:
-        since = now - timedelta(days=current_policy(session).sleeping_days)
-        last = func.coalesce(Member.last_purchase_at, Member.enrolled_at, Member.created_at)
-        query = query.where(last < since)
-    return list(session.scalars(query.order_by(Member.id)))
 
 
 # ---------------------------------------------------------------- stats

@@ -1,6 +1,7 @@
 """Publishing a task list to stores, as the admin API and `guidedesk-hq publish-tasks` both do it: the
-members are an explicit list or a segment (home stores, tag, stage, sleeping) selected now; the list is
-published and the publication audited, in the caller's transaction."""
+members are an explicit list or a segment (home stores, tag, stage, sleeping) selected now exactly as the
+console selects it (hq/services/segments.py: consent, erasure and the contact budget respected); the list
+is published and the publication audited, in the caller's transaction."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hq.errors import HqError
-from hq.services.admin import audit, select_members
+from hq.services.admin import audit
+from hq.services.segments import Segment, segment_member_ids, store_ids
 from hq.services.tasks import PublishedList, publish_task_list
 from hq.sync.changes import ChangeSet
 
@@ -30,8 +32,9 @@ def publish_to_segment(
     sleeping: bool = False,
     via: str | None = None,
 ) -> PublishedList:
-    """A task list for `member_ids`, or for the members of the segment the other filters describe.
-    HqError("member_ids_exclusive") for ids with a segment, ("no_members_selected") for an empty one."""
+    """A task list for `member_ids`, or for the members of the segment the other filters describe (every
+    store when `stores` is None). HqError("member_ids_exclusive") for ids with a segment,
+    ("no_members_selected") for a segment nobody receives."""
     segment: dict[str, Any]
     if member_ids is not None:
         if stores is not None or tag_id is not None or stage is not None or sleeping:
@@ -39,11 +42,14 @@ def publish_to_segment(
         members = list(member_ids)
         segment = {"member_ids": len(set(members))}
     else:
-        members = select_members(
-            session, now=now, stores=stores, tag_id=tag_id, stage=stage, sleeping=sleeping
+        chosen = Segment(
+            stores=() if stores is None else store_ids(session, stores),
+            tag_id=tag_id,
+            stage=stage,
+            sleeping=sleeping,
         )
-        filters = {"tag_id": tag_id, "stage": stage, "sleeping": sleeping}
-        segment = {"stores": stores, **{k: v for k, v in filters.items() if v}}
+        members = segment_member_ids(session, segment=chosen, now=now)
+        segment = chosen.plain()
         if not members:
             raise HqError("no_members_selected")
     published = publish_task_list(

@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 
 from contract.wire import Mutation
 from hq.db.models import AuditEvent, Member
+from hq.services import segments
+from hq.services.policy import new_revision
 from tests.hq.harness import ADMIN_TOKEN, T0, Hq
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -265,3 +267,24 @@ def test_task_list_for_named_members_and_a_large_import_fit_through(hq: Hq) -> N
         "invite"
     }
     assert _audit_actions(hq) == ["member.import", "task_list.publish"]
+
+
+def test_a_list_published_by_the_api_keeps_the_contact_budget_as_the_console_does(hq: Hq) -> None:
+    """The admin API and the console select a segment by one rule: a member at the contact budget is
+    left out, and the console's preview says so beforehand (catches a second, budget-blind selection)."""
+    store = hq.store("A1")
+    first = hq.member(store)
+    hq.member(store)
+    with hq.tx() as (s, changes):
+        new_revision(s, changes=changes, now=hq.clock(), contact_budget=1)
+    assert (
+        _ok(_post(hq, "/task-lists", {"title": "回访", "member_ids": [first.id]}), 201)["task_list"]["items"]
+        == 1
+    )
+    with hq.runtime.db.read() as s:
+        ahead = segments.preview(s, segment=segments.Segment(stores=(store.id,)), now=hq.clock())
+    assert (ahead.matched, ahead.over_budget) == (2, 1)
+    published = _ok(_post(hq, "/task-lists", {"title": "唤醒", "stores": ["A1"]}), 201)["task_list"]
+    assert published["items"] == ahead.receiving == 1
+    again = _post(hq, "/task-lists", {"title": "再次", "stores": ["A1"]})
+    assert again.status_code == 400 and again.json()["error"] == "no_members_selected"

@@ -19,7 +19,7 @@ from hq.cli import main as cli_main
 from hq.config import Settings
 from hq.db.database import HqDatabase
 from hq.db.models import AuditEvent, Member, MemberCode, MemberTag, Note, TaskItem, Visit
-from hq.services import outreach
+from hq.services import segments
 from hq.services.members import add_member
 from hq.services.privacy import prune_personal
 from hq.sync.changes import ChangeSet, record
@@ -116,7 +116,7 @@ def test_a_member_who_withdrew_consent_is_skipped_by_segment_task_lists(hq: Hq) 
     by_ids = _post(hq, "/task-lists", {"title": "点名", "kind": "call", "member_ids": [keep.id, leave.id]})
     assert by_ids.json()["task_list"]["items"] == 1
     with hq.runtime.db.read() as s:  # the console's segment composer counts the same way
-        assert outreach.preview(s, segment=outreach.Segment(stores=(store.id,)), now=hq.clock()).matched == 1
+        assert segments.preview(s, segment=segments.Segment(stores=(store.id,)), now=hq.clock()).matched == 1
     with hq.runtime.db.read() as s:
         open_for_leaver = s.scalar(
             select(func.count())

@@ -20,7 +20,7 @@ from app.sync.engine import SyncEngine, SyncReport
 from app.workstation import Workstation
 from contract.wire import Mutation
 from hq.db.models import Binding, Member
-from hq.services import outreach
+from hq.services import outreach, segments
 from hq.services.devices import revoke_device
 from hq.services.guides import GuideView
 from tests.hq.harness import Hq
@@ -121,7 +121,7 @@ def test_a_task_lists_script_reaches_the_workstation_by_snapshot_and_by_page(hq:
 
     def publish(title: str, script: str) -> None:
         with hq.tx() as (s, changes):
-            outreach.publish(s, segment=outreach.Segment(stores=(store.id,)), title=title, kind="call",
+            outreach.publish(s, segment=segments.Segment(stores=(store.id,)), title=title, kind="call",
                              due_at=None, script=script, now=hq.clock(), changes=changes)  # fmt: skip
 
     def scripts() -> dict[str | None, str | None]:

@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from hq.db.models import AuditEvent, Decline, Member, TaskItem, TaskList
-from hq.services import dashboard, outreach, users
+from hq.services import dashboard, outreach, segments, users
 from hq.services.policy import new_revision
 from hq.sync.changes import ChangeSet, record
 from tests.hq.console.conftest import Console, csrf_of
@@ -58,7 +58,7 @@ def test_preview_counts_the_segment_and_the_contact_budget(console: Console) -> 
         changes = ChangeSet()
         outreach.publish(
             s,
-            segment=outreach.Segment(),
+            segment=segments.Segment(),
             title="先前",
             kind="call",
             due_at=None,
