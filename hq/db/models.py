@@ -503,35 +503,30 @@ class StatsCounts:
 _CLUSTERED = {"sqlite_with_rowid": False}
 
 
-class StatsDay(StatsCounts, Base):
-    """Per store day, store and guide ('' when none is named)."""
+class StatsOfGuides(StatsCounts):
+    """Counts per period (the class's first key column), store and guide ('' when none is named)."""
 
-    __tablename__ = "stats_days"
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     store_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     guide_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class StatsDay(StatsOfGuides, Base):
+    __tablename__ = "stats_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)
 
     __table_args__ = (Index("ix_stats_days_store_day", "store_id", "day"), _CLUSTERED)
 
 
-class StatsMonth(StatsCounts, Base):
-    """Per store month (its first day), store and guide."""
-
+class StatsMonth(StatsOfGuides, Base):
     __tablename__ = "stats_months"
-    month: Mapped[date] = mapped_column(Date, primary_key=True)
-    store_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    guide_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)  # its first day
 
     __table_args__ = (_CLUSTERED,)
 
 
-class StatsYear(StatsCounts, Base):
-    """Per store year (its first day), store and guide."""
-
+class StatsYear(StatsOfGuides, Base):
     __tablename__ = "stats_years"
-    year: Mapped[date] = mapped_column(Date, primary_key=True)
-    store_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    guide_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    year: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)  # its first day
 
     __table_args__ = (_CLUSTERED,)
 

@@ -18,46 +18,28 @@ branch_labels = None
 depends_on = None
 
 
-def _counts() -> list[sa.Column]:
-    return [sa.Column(m, sa.Integer(), server_default=sa.text("0"), nullable=False) for m in rollup.METRICS]
+def _rollup_table(name: str, *keys: sa.Column) -> None:
+    """A roll-up: its key columns, then the counts (zero by default), kept in key order on SQLite."""
+    counts = [sa.Column(m, sa.Integer(), server_default=sa.text("0"), nullable=False) for m in rollup.METRICS]
+    pk = sa.PrimaryKeyConstraint(*(k.name for k in keys), name=op.f(f"pk_{name}"))
+    op.create_table(name, *keys, *counts, pk, sqlite_with_rowid=False)
+
+
+def _store_guide() -> list[sa.Column]:
+    return [
+        sa.Column("store_id", sa.String(length=36), nullable=False),
+        sa.Column("guide_id", sa.String(length=36), nullable=False),
+    ]
 
 
 def upgrade() -> None:
-    op.create_table(
-        "stats_days",
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("store_id", sa.String(length=36), nullable=False),
-        sa.Column("guide_id", sa.String(length=36), nullable=False),
-        *_counts(),
-        sa.PrimaryKeyConstraint("day", "store_id", "guide_id", name=op.f("pk_stats_days")),
-        sqlite_with_rowid=False,
-    )
+    for table, period in (("stats_days", "day"), ("stats_months", "month"), ("stats_years", "year")):
+        _rollup_table(table, sa.Column(period, sa.Date(), nullable=False), *_store_guide())
     op.create_index("ix_stats_days_store_day", "stats_days", ["store_id", "day"], unique=False)
-    op.create_table(
-        "stats_months",
-        sa.Column("month", sa.Date(), nullable=False),
-        sa.Column("store_id", sa.String(length=36), nullable=False),
-        sa.Column("guide_id", sa.String(length=36), nullable=False),
-        *_counts(),
-        sa.PrimaryKeyConstraint("month", "store_id", "guide_id", name=op.f("pk_stats_months")),
-        sqlite_with_rowid=False,
-    )
-    op.create_table(
-        "stats_years",
-        sa.Column("year", sa.Date(), nullable=False),
-        sa.Column("store_id", sa.String(length=36), nullable=False),
-        sa.Column("guide_id", sa.String(length=36), nullable=False),
-        *_counts(),
-        sa.PrimaryKeyConstraint("year", "store_id", "guide_id", name=op.f("pk_stats_years")),
-        sqlite_with_rowid=False,
-    )
-    op.create_table(
+    _rollup_table(
         "stats_trend",
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("part", sa.String(length=1), nullable=False),
-        *_counts(),
-        sa.PrimaryKeyConstraint("day", "part", name=op.f("pk_stats_trend")),
-        sqlite_with_rowid=False,
     )
     # 拉新 is counted from the roll-ups now; nothing else reads members by creation time.
     op.drop_index("ix_members_created_stats", table_name="members")
