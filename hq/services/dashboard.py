@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, case, func, literal, or_, select, union_all
+from sqlalchemy import Integer, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from contract.measures import join_rate
 from contract.storetime import STORE_TZ
 from hq.db.models import Device, Guide, StatsDay, StatsMonth, StatsTrend, StatsYear, Store, TaskItem
 from hq.services.admin import day_bounds
-from hq.services.periods import DAY, MONTH, YEAR, Term, cover
+from hq.services.periods import DAY, MONTH, YEAR, Term, cover, weighted
 from hq.services.stores import find_store
 
 ONLINE_WINDOW = timedelta(minutes=15)
@@ -223,17 +223,18 @@ def _per_guide(
         overdue = [Term(DAY, start, overdue_end, 1)] if start <= overdue_end else []
     parts = []
     for level, (table, unit) in _LEVELS.items():
-        mine = [t for t in counted if t.level == level]
-        mine_overdue = [t for t in overdue if t.level == level]
-        if not mine and not mine_overdue:
-            continue
-        part = select(
-            table.store_id,
-            table.guide_id,
-            *(getattr(table, m) * _weight(unit, mine) for m in METRICS[:-1]),
-            (table.tasks_open * _weight(unit, mine_overdue)).label("tasks_overdue"),
-        ).where(_reads(unit, mine + mine_overdue))
-        parts.append(part if store_id is None else part.where(table.store_id == store_id))
+        for (weight, overdue_weight), spans in weighted(level, (counted, overdue)).items():
+            part = select(
+                table.store_id,
+                table.guide_id,
+                *(_times(getattr(table, m), weight) for m in METRICS[:-1]),
+                _times(table.tasks_open, overdue_weight),
+            ).where(
+                or_(*(unit.between(a, b) for a, b in spans))
+                if level == DAY
+                else unit.in_([a for a, _ in spans])
+            )
+            parts.append(part if store_id is None else part.where(table.store_id == store_id))
     if not parts:
         return {}
     rows = union_all(*parts).subquery()
@@ -252,27 +253,8 @@ def _per_guide(
     return per
 
 
-def _reads(unit: Any, terms: list[Term]) -> Any:
-    """The rows of a level that any of `terms` needs, each read once (an index range per run of days,
-    one key list for years and months)."""
-    runs = sorted({(t.first, t.last) for t in terms if t.level == DAY})
-    if runs:
-        return or_(*(unit.between(first, last) for first, last in runs))
-    return unit.in_(sorted({t.first for t in terms}))
-
-
-def _holds(unit: Any, term: Term) -> Any:
-    return unit.between(term.first, term.last) if term.level == DAY else unit == term.first
-
-
-def _weight(unit: Any, terms: list[Term]) -> Any:
-    """+1 on a row of an added term, -1 on one taken away, else 0 (a level's terms do not overlap)."""
-    whens = [
-        (or_(*(_holds(unit, t) for t in terms if t.sign == sign)), sign)
-        for sign in (1, -1)
-        if any(t.sign == sign for t in terms)
-    ]
-    return case(*whens, else_=0) if whens else literal(0)
+def _times(column: Any, weight: int) -> Any:
+    return column if weight == 1 else column * weight
 
 
 def _add_overdue_today(

@@ -9,7 +9,9 @@ stores reads ~7 rows per store and guide instead of the ~150 of its days.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import NamedTuple
 
 YEAR, MONTH, DAY = "year", "month", "day"
@@ -74,3 +76,29 @@ def _cost(terms: list[Term], today: date) -> float:
         past = max(0, (min(t.last, today) - t.first).days + 1)
         total += past * _PAST_DAY + ((t.last - t.first).days + 1 - past) * _FUTURE
     return total
+
+
+def weighted(level: str, covers: Sequence[list[Term]]) -> dict[tuple[int, ...], list[tuple[date, date]]]:
+    """The rows of `level` that any of `covers` reads, grouped by their weight in each cover (+1, -1 or 0):
+    so a reader adds each row once, times constants, without testing every row against every term.
+    Spans are runs of days, or for years and months one unit each (first == its first day)."""
+    terms = [(i, t) for i, cover_ in enumerate(covers) for t in cover_ if t.level == level]
+    if level == DAY:
+        cuts = sorted({t.first for _, t in terms} | {t.last + _ONE for _, t in terms})
+        pieces = [(a, b - _ONE) for a, b in pairwise(cuts)]
+    else:
+        pieces = sorted({(t.first, t.first) for _, t in terms})
+    out: dict[tuple[int, ...], list[tuple[date, date]]] = {}
+    for a, b in pieces:
+        weights = tuple(
+            sum(t.sign for j, t in terms if j == i and t.first <= a and b <= t.last)
+            for i in range(len(covers))
+        )
+        if not any(weights):
+            continue
+        spans = out.setdefault(weights, [])
+        if spans and level == DAY and spans[-1][1] + _ONE == a:
+            spans[-1] = (spans[-1][0], b)
+        else:
+            spans.append((a, b))
+    return out
