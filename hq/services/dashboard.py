@@ -38,6 +38,7 @@ ONLINE_WINDOW = timedelta(minutes=15)
 METRICS = ("new_members", "enrolled", "declined", "bound", "paid", "tasks_done", "tasks_overdue")
 RANK_BY = (*METRICS, "join_rate")
 _POSITION = {m: i for i, m in enumerate(METRICS)}
+Counts = tuple[int, ...]  # one per METRICS, in its order
 
 
 @dataclass(frozen=True)
@@ -149,18 +150,20 @@ def dashboard(
         r[0]: (int(r[1]), int(r[2] or 0)) for r in session.execute(dev_query.group_by(Device.store_id))
     }
 
-    store_counts: dict[str, list[int]] = {}
-    guide_counts: dict[tuple[str, str | None], list[int]] = {}
+    # Tuples, not lists: 11,000 of them live through this loop, and tuples of numbers are the containers
+    # the cyclic collector stops tracking (lists here cost more in collections than in arithmetic).
+    store_counts: dict[str, Counts] = {}
+    guide_counts: dict[tuple[str, str | None], Counts] = {}
     for (sid, gid), counts in per.items():
-        summed = store_counts.setdefault(sid, [0] * len(METRICS))
-        summed[:] = map(int.__add__, summed, counts)
+        summed = store_counts.get(sid)
+        store_counts[sid] = counts if summed is None else tuple(map(int.__add__, summed, counts))
         if any(counts[1:]):  # 拉新 (first) is the store's, not a guide's
-            guide_counts[(sid, gid)] = [0, *counts[1:]]
+            guide_counts[(sid, gid)] = (0, *counts[1:]) if counts[0] else counts
     stores = [
         StoreFigures(sid, code, name, Figures(*store_counts.get(sid, ())), *devices.get(sid, (0, 0)))
         for sid, code, name in store_rows
     ]
-    no_counts = [0] * len(METRICS)
+    no_counts = (0,) * len(METRICS)
     stores.sort(key=lambda s: (_rank_key(store_counts.get(s.store_id, no_counts), rank_by), s.code))
     totals = Figures()
     for s in stores:
@@ -209,7 +212,7 @@ def _per_guide(
     today: date,
     store_id: str | None,
     names: dict[str, tuple[str, str]],
-) -> dict[tuple[str, str | None], list[int]]:
+) -> dict[tuple[str, str | None], Counts]:
     """Counts per (store, guide) in `METRICS` order from the roll-ups, in one statement; overdue items
     up to yesterday (today's are counted live). Fills `names` with each guide's (employee no, name).
 
@@ -244,12 +247,13 @@ def _per_guide(
         .subquery()
     )
     query = select(summed, Guide.employee_no, Guide.name).outerjoin(Guide, Guide.id == summed.c[1])
-    per: dict[tuple[str, str | None], list[int]] = {}
-    for sid, gid, *counts, employee_no, name in session.connection().execute(query).all():
+    per: dict[tuple[str, str | None], Counts] = {}
+    for row in session.connection().execute(query).all():
+        counts = tuple(row[2:-2])
         if any(counts):
-            per[(sid, gid or None)] = counts
-        if employee_no is not None:
-            names[gid] = (employee_no, name)
+            per[(row[0], row[1] or None)] = counts
+        if row[-2] is not None:
+            names[row[1]] = (row[-2], row[-1])
     return per
 
 
@@ -259,7 +263,7 @@ def _times(column: Any, weight: int) -> Any:
 
 def _add_overdue_today(
     session: Session,
-    per: dict[tuple[str, str | None], list[int]],
+    per: dict[tuple[str, str | None], Counts],
     lo: datetime,
     hi: datetime,
     now: datetime,
@@ -278,14 +282,15 @@ def _add_overdue_today(
     if store_id is not None:
         query = query.where(TaskItem.store_id == store_id)
     for sid, gid, n in session.execute(query):
-        per.setdefault((sid, gid or None), [0] * len(METRICS))[-1] += n
+        counts = per.get((sid, gid or None), (0,) * len(METRICS))
+        per[(sid, gid or None)] = (*counts[:-1], counts[-1] + n)
 
 
 def _int() -> Any:
     return Integer()
 
 
-def _rank_key(counts: list[int], rank_by: str) -> float:
+def _rank_key(counts: Counts, rank_by: str) -> float:
     """Descending by the metric (negated, so one ascending sort ranks), None join rates last."""
     if rank_by == "join_rate":
         rate = join_rate(counts[1], counts[2])
