@@ -53,7 +53,13 @@ def storetime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return "" if value is None else value.astimezone(STORE_TZ).strftime(fmt)
 
 
+def count(value: int) -> str:
+    """A count with thousands separators: 998,399 reads at a glance, 998399 does not."""
+    return f"{value:,}"
+
+
 env.filters["storetime"] = storetime
+env.filters["count"] = count
 
 
 class SignedOut(Exception):

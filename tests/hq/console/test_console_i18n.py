@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from hq.console import i18n
-from hq.console.web import HERE
+from hq.console.web import HERE, env
+from hq.services.dashboard import Figures
 
 SOURCE = re.compile(r"""_\(\s*(["'])(.+?)(?<!\\)\1""")
 
@@ -31,3 +32,11 @@ def test_every_value_shown_through_the_catalogue_has_a_chinese_translation() -> 
 
     values = {*KINDS, *STAGES, *ROLES, *POLICY_FIELDS, *OUTCOMES, "open", "done", "skipped", "cancelled"}
     assert sorted(v for v in values if v not in i18n.ZH) == []
+
+
+def test_counts_on_the_dashboard_carry_thousands_separators() -> None:
+    """A chain's year is six-digit numbers: 998,399 reads at a glance on the tiles and in the tables."""
+    rendered = env.from_string('{% from "_macros.html" import fig_cells %}{{ fig_cells(f) }}').render(
+        f=Figures(998_399, 1_000, 0, 12, 3, 4, 5)
+    )
+    assert ">998,399<" in rendered and ">1,000<" in rendered and ">12<" in rendered
