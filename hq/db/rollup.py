@@ -118,7 +118,7 @@ def _row_statements(dialect: str, source: str, r: str, sign: int) -> list[str]:
     out = []
     for c in SOURCES[source]:
         values = {
-            m: (f"{sql.format(r=r)}" if sign > 0 else f"-({sql.format(r=r)})") for m, sql in c.metrics.items()
+            m: (sql.format(r=r) if sign > 0 else f"-({sql.format(r=r)})") for m, sql in c.metrics.items()
         }
         for table in TABLES:
             out.append(_upsert(table, _keys(dialect, table, r, c), values, f"WHERE {_condition(r, c)}"))
