@@ -178,6 +178,59 @@ def _sizes(url: str) -> dict[str, Any]:
         engine.dispose()
 
 
+@dataclass
+class Pruned:
+    """The daily retention prune (`guidedesk-hq prune`'s first step) on one database."""
+
+    dropped: int
+    seconds: float
+    rows_before: int
+    rows_after: int
+    scan_ms: float  # the same rows found without the removes' own index, as before migration 0008
+
+    def cells(self) -> str:
+        return (
+            f"{self.dropped:,} of {self.rows_before:,} rows in {self.seconds:.2f} s "
+            f"(finding them by a scan, as before: {self.scan_ms:,.0f} ms)"
+        )
+
+
+_OLD_REMOVES = (
+    "SELECT scope, max(version) FROM change_index WHERE op = 'remove' AND changed_at < :before GROUP BY scope"
+)
+
+
+def _prune(url: str) -> Pruned:
+    """Times `prune_removes` over removes past the 90-day retention. First, inside a transaction that is
+    rolled back, the removes' index is dropped and the statement that found old removes before it existed
+    is run with EXPLAIN ANALYZE: the same rows, read the old way."""
+    from hq.config import Settings
+    from hq.db.database import HqDatabase
+    from hq.sync.changes import prune_removes
+
+    before = datetime.now(UTC) - timedelta(days=Settings.retention_days)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows_before = conn.execute(text("SELECT count(*) FROM change_index")).scalar_one()
+            conn.execute(text("DROP INDEX ix_change_index_removes"))  # in the count's transaction
+            plan = conn.execute(text("EXPLAIN (ANALYZE) " + _OLD_REMOVES), {"before": before}).scalars().all()
+            conn.rollback()
+            scan_ms = next(float(line.split()[2]) for line in plan if line.startswith("Execution Time"))
+        db = HqDatabase(url, pool_size=1)
+        try:
+            t0 = time.perf_counter()
+            dropped = prune_removes(db, before=before)
+            seconds = time.perf_counter() - t0
+        finally:
+            db.dispose()
+        with engine.connect() as conn:
+            rows_after = conn.execute(text("SELECT count(*) FROM change_index")).scalar_one()
+    finally:
+        engine.dispose()
+    return Pruned(dropped, seconds, rows_before, rows_after, scan_ms)
+
+
 # The other stores, in the shape a store takes. :first is the first filler store's number, :n stores of
 # :m members; ids are uuid-shaped and ordered: 'f0000000-0000-4000-8000-' + 12 hex digits of a number
 # that is unique per kind (stores, members, guides, devices each have their own high digit).
@@ -224,8 +277,14 @@ _FILL = [
             UNION ALL SELECT 'member_code', {_CODE} FROM generate_series(1, :m) i
             UNION ALL SELECT 'member_tag', {_MEMBER} || ':' || {_TAG} FROM generate_series(1, :m) i
         ) AS t(entity_type, entity_id)""",
+    # Tags taken off over the last 180 days, one a day's worth per store: :m / 10 removes, the oldest
+    # first in version order, so half are past the 90-day retention when the prune is measured.
+    f"""INSERT INTO change_index (scope, entity_type, entity_id, version, op, changed_at)
+        SELECT 'store:' || {_STORE}, 'member_tag', {_MEMBER} || '-gone', 1 + i, 'remove',
+               now() - make_interval(days => 180 * (:m / 10 - i) / (:m / 10))
+        FROM generate_series(:first, :first + :n - 1) s, generate_series(1, :m / 10) i""",
     f"""INSERT INTO counters (scope, version, pruned_through)
-        SELECT 'store:' || {_STORE}, 1, 0 FROM generate_series(:first, :first + :n - 1) s""",
+        SELECT 'store:' || {_STORE}, 1 + :m / 10, 0 FROM generate_series(:first, :first + :n - 1) s""",
 ]
 
 
@@ -312,14 +371,18 @@ def main(argv: list[str] | None = None) -> int:
     with _hq(args.pg, members) as (url, port, pid, tills):
         small_sizes = _sizes(url)
         small = _round(port, pid, tills)
+        small_prune = _prune(url)
         print("3 stores measured; filling …", file=sys.stderr, flush=True)
         fill_s = _fill(url, stores - 3, members)
         big_sizes = _sizes(url)
         big = _round(port, pid, tills)
+        print("measured; pruning …", file=sys.stderr, flush=True)
+        big_prune = _prune(url)
     # This VM's speed drifts by a third within minutes: a second small HQ measured right after the big
     # one tells scale from drift.
-    with _hq(args.pg, members) as (_url, port, pid, tills):
+    with _hq(args.pg, members) as (again_url, port, pid, tills):
         again = _round(port, pid, tills)
+        again_prune = _prune(again_url)
     lines = [
         f"**{small_sizes['stores']:,} stores → {big_sizes['stores']:,} stores**, {members:,} members each "
         f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, 1 worker, PostgreSQL, 2 cores; load average "
@@ -332,6 +395,9 @@ def main(argv: list[str] | None = None) -> int:
             f"| {a.name} ({len(a.latencies):,}) | {a.cells()} | {b.cells()} | {c.cells()} |"
             for a, b, c in zip(small, big, again, strict=True)
         ),
+        "| prune: removes past 90 days | "
+        + " | ".join(p.cells() for p in (small_prune, big_prune, again_prune))
+        + " |",
         "",
         "| size | 3 stores | " + f"{big_sizes['stores']:,} stores |",
         "|---|---:|---:|",

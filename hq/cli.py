@@ -317,8 +317,7 @@ def _new_epoch(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
 def _prune(runtime: HqRuntime, args: argparse.Namespace, out: Out) -> int:
     now = runtime.now()
     before = now - timedelta(days=runtime.settings.retention_days)
-    with runtime.db.write() as s:
-        dropped = prune_removes(s, before=before)
+    dropped = prune_removes(runtime.db, before=before)
     out(f"pruned {dropped} removes older than {before.date().isoformat()}")
     changes = ChangeSet()
     with runtime.db.write() as s:

@@ -434,7 +434,18 @@ class ChangeIndex(Base):
     op: Mapped[str] = mapped_column(String(8))  # put | remove
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    __table_args__ = (Index("ix_change_index_scope_version", "scope", "version"),)
+    __table_args__ = (
+        Index("ix_change_index_scope_version", "scope", "version"),
+        # Retention reads and drops old removes only: without this the daily prune walks the whole index
+        # (30 M rows at 10,000 stores) to find the few per cent that are removes.
+        Index(
+            "ix_change_index_removes",
+            "scope",
+            "changed_at",
+            sqlite_where=text("op = 'remove'"),
+            postgresql_where=text("op = 'remove'"),
+        ),
+    )
 
 
 # ---------------------------------------------------------------- HQ console (hq/console): staff and sessions

@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, cast
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
+from hq.db.database import HqDatabase
 from hq.db.models import ChangeIndex, Counter
-from hq.db.upsert import insert_ignore, rowcount, upsert_many
+from hq.db.upsert import insert_ignore, upsert_many
 
 GLOBAL = "global"
 PUT, REMOVE = "put", "remove"
@@ -148,28 +149,41 @@ def record(session: Session, changes: ChangeSet, *, now: datetime) -> dict[str, 
     return highest
 
 
-def prune_removes(session: Session, *, before: datetime) -> int:
-    """Drop `remove` rows older than `before` (retention) and raise each scope's `pruned_through`, so a
-    cursor that could have missed one of them is answered with reset_required. Returns rows dropped."""
-    horizons = session.execute(
-        select(ChangeIndex.scope, func.max(ChangeIndex.version))
-        .where(ChangeIndex.op == REMOVE, ChangeIndex.changed_at < before)
-        .group_by(ChangeIndex.scope)
-    ).all()
+def prune_removes(db: HqDatabase, *, before: datetime, scopes_per_transaction: int = 500) -> int:
+    """Drop `remove` rows older than `before` (retention) and raise each scope's `pruned_through` to the
+    newest version dropped there, so a cursor that could have missed one of them is answered with
+    reset_required. Returns rows dropped.
+
+    Reads the removes' own partial index, never the whole change index, and commits a batch of scopes at
+    a time: each batch's deletes and counter raises land together (a pull sees both or neither), and a
+    push that re-adds an entity long removed waits for one batch, not for the whole chain's prune."""
+    with db.read() as session:
+        scopes = session.scalars(
+            select(ChangeIndex.scope)
+            .where(ChangeIndex.op == REMOVE, ChangeIndex.changed_at < before)
+            .distinct()
+            .order_by(ChangeIndex.scope)
+        ).all()
     dropped = 0
-    for scope, through in horizons:
-        session.execute(
-            update(Counter)
-            .where(Counter.scope == scope, Counter.pruned_through < through)
-            .values(pruned_through=through)
-        )
-        result = session.execute(
-            delete(ChangeIndex).where(
-                ChangeIndex.scope == scope,
-                ChangeIndex.op == REMOVE,
-                ChangeIndex.version <= through,
-                ChangeIndex.changed_at < before,
-            )
-        )
-        dropped += rowcount(result)
+    for start in range(0, len(scopes), scopes_per_transaction):
+        batch = scopes[start : start + scopes_per_transaction]
+        with db.write() as session:
+            gone = session.execute(
+                delete(ChangeIndex)
+                .where(
+                    ChangeIndex.op == REMOVE, ChangeIndex.changed_at < before, ChangeIndex.scope.in_(batch)
+                )
+                .returning(ChangeIndex.scope, ChangeIndex.version)
+            ).all()
+            through: dict[str, int] = {}
+            for scope, version in gone:
+                through[scope] = max(version, through.get(scope, 0))
+            if through:
+                session.connection().execute(
+                    update(Counter)
+                    .where(Counter.scope == bindparam("s"), Counter.pruned_through < bindparam("t"))
+                    .values(pruned_through=bindparam("t")),
+                    [{"s": scope, "t": version} for scope, version in through.items()],
+                )
+            dropped += len(gone)
     return dropped
