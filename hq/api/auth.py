@@ -31,7 +31,13 @@ async def device_token(credentials: HTTPAuthorizationCredentials | None = Securi
 def require_device(
     session: Session, token: str, *, device_id: str | None = None, allow_revoked: bool = False
 ) -> DeviceAuth:
-    device = authenticate(session, token)
+    return checked_device(authenticate(session, token), device_id=device_id, allow_revoked=allow_revoked)
+
+
+def checked_device(
+    device: DeviceAuth | None, *, device_id: str | None = None, allow_revoked: bool = False
+) -> DeviceAuth:
+    """The device a token named, or the error every device endpoint gives for it."""
     if device is None:
         raise ApiError(401, "invalid_token", "unknown device token", headers={"WWW-Authenticate": "Bearer"})
     if device.revoked and not allow_revoked:

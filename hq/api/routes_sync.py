@@ -12,11 +12,12 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from contract.wire import MAX_PUSH_BATCH
-from hq.api.auth import device_token, require_device
+from hq.api.auth import checked_device, device_token, require_device
 from hq.api.errors import ApiError, Unavailable
 from hq.api.responses import JsonResponse, ok, runtime_of
 from hq.api.schemas import ERRORS, PullIn, PullOut, PushIn, PushOut, SnapshotIn
 from hq.runtime import HqRuntime
+from hq.services.devices import identify
 from hq.sync.pull import pull_page
 from hq.sync.push import (
     DeviceRevoked,
@@ -44,8 +45,7 @@ PUSH_ERRORS = {
 )
 def push(body: PushIn, request: Request, token: str = Depends(device_token)) -> JsonResponse:
     runtime = runtime_of(request)
-    with runtime.db.lookup() as session:
-        device = require_device(session, token, device_id=body.device_id)
+    device = checked_device(identify(runtime.db, token), device_id=body.device_id)
     if len(body.mutations) > MAX_PUSH_BATCH:
         raise ApiError(
             400, "batch_too_large", "too many mutations in one push", details={"max": MAX_PUSH_BATCH}

@@ -12,9 +12,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from hq.db.database import HqDatabase, Lookup
 from hq.db.models import AuditEvent, Device, EnrollFailure, EnrollmentCode, Store
 from hq.db.upsert import rowcount
 from hq.errors import Invalid, NotFound
@@ -167,30 +168,31 @@ def enroll_device(
     return EnrolledDevice(device_id, token, store.id, store.code, store.name)
 
 
+_BY_TOKEN = (Device.id, Device.store_id, Device.status, Device.last_mutation_id, Device.reset_requested)
+
+
 def authenticate(session: Session, token: str) -> DeviceAuth | None:
     """The device a bearer token belongs to (revoked devices too: the caller decides what to say)."""
     row = session.execute(
-        select(
-            Device.id,
-            Device.store_id,
-            Device.status,
-            Device.last_mutation_id,
-            Device.reset_requested,
-            Device.last_seen_at,
-            Device.app_version,
-        ).where(Device.token_hash == hash_secret(token))
+        select(*_BY_TOKEN, Device.last_seen_at, Device.app_version).where(
+            Device.token_hash == hash_secret(token)
+        )
     ).first()
-    if row is None:
+    return None if row is None else DeviceAuth(*row)
+
+
+# A push needs no more than who the device is, its status and its last mutation id: one compiled
+# statement outside any transaction, where an ORM session cost ~10 % of a push's CPU.
+_IDENTITY = Lookup(select(*_BY_TOKEN).where(Device.token_hash == bindparam("token_hash")))
+
+
+def identify(db: HqDatabase, token: str) -> DeviceAuth | None:
+    """`authenticate` without `last_seen_at` and `app_version` (left unset), in one statement."""
+    rows = db.fetch(_IDENTITY, {"token_hash": hash_secret(token)})
+    if not rows:
         return None
-    return DeviceAuth(
-        row.id,
-        row.store_id,
-        row.status,
-        row.last_mutation_id,
-        row.reset_requested,
-        row.last_seen_at,
-        row.app_version,
-    )
+    device_id, store_id, status, last_mutation_id, reset_requested = rows[0]
+    return DeviceAuth(device_id, store_id, status, int(last_mutation_id), bool(reset_requested))
 
 
 def needs_touch(device: DeviceAuth, *, app_version: str, now: datetime) -> bool:
