@@ -18,6 +18,7 @@ from hq import console
 from hq.api import routes_admin, routes_device, routes_members, routes_sync
 from hq.api.bodies import BodyLimits
 from hq.api.errors import install_error_handlers
+from hq.api.fast_pushes import FastPushes
 from hq.api.idle_pulls import IdlePulls
 from hq.api.responses import JsonResponse
 from hq.config import Settings
@@ -61,6 +62,7 @@ def create_app(
     install_error_handlers(app)
     if surface != "staff":  # added first, so it runs inside BodyLimits: on capped, inflated bodies
         app.add_middleware(IdlePulls, runtime=rt)
+        app.add_middleware(FastPushes, runtime=rt)
     app.add_middleware(BodyLimits, runtime=rt)
     if surface != "staff":
         app.include_router(routes_device.router)

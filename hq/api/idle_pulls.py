@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from hq.api.auth import MAX_TOKEN
+from hq.api.ahead import Scope, buffered, json_bearer
 from hq.api.responses import JsonResponse, stamped
 from hq.runtime import HqRuntime
 from hq.sync.pull import idle_page
@@ -31,24 +31,11 @@ PATH = "/v1/sync/pull"
 # PullIn's bounds (hq/api/schemas.py); tests/hq/test_idle_pulls.py checks they agree.
 MAX_DEVICE_ID, MAX_CURSOR, MAX_LIMIT = 64, 4096, 1_000_000
 
-Scope = dict[str, Any]
-Message = dict[str, Any]
-
 
 def _request(scope: Scope, body: bytes) -> tuple[str, str, str] | None:
     """(token, device_id, cursor) of a pull the route would accept with a cursor, else None."""
-    token = content_type = None
-    for key, value in scope["headers"]:  # the first of each, as Starlette's headers.get() reads them
-        if key == b"authorization" and token is None:
-            token = value
-        elif key == b"content-type" and content_type is None:
-            content_type = value
-    if token is None or content_type is None:
-        return None
-    if content_type.split(b";")[0].strip().lower() != b"application/json":
-        return None
-    scheme, _, credentials = token.decode("latin-1").partition(" ")
-    if scheme.lower() != "bearer" or not credentials or len(credentials) > MAX_TOKEN:
+    credentials = json_bearer(scope)
+    if credentials is None:
         return None
     try:
         data = orjson.loads(body)
@@ -75,13 +62,7 @@ class IdlePulls:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != PATH:
             await self.app(scope, receive, send)
             return
-        messages: list[Message] = []
-        while True:  # BodyLimits, outside this, has capped and buffered the body already
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                break
-        body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+        body, replay = await buffered(receive)
         wanted = _request(scope, body)
         page = None
         if wanted is not None:
@@ -90,8 +71,4 @@ class IdlePulls:
         if page is not None:
             await JsonResponse(stamped(self.runtime, page))(scope, receive, send)
             return
-
-        async def replay() -> Message:
-            return messages.pop(0) if messages else await receive()
-
         await self.app(scope, replay, send)
