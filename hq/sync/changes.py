@@ -34,6 +34,7 @@ from hq.db.database import HqDatabase
 from hq.db.models import ChangeIndex, Counter
 from hq.db.upsert import insert_ignore, upsert_many
 
+Entries = list[tuple[tuple[str, str], str]]  # ((entity type, entity id), op), sorted
 GLOBAL = "global"
 PUT, REMOVE = "put", "remove"
 VERSION_ROWS_MAX = 100
@@ -78,6 +79,11 @@ class VersionAllocator(Protocol):
 
     def allocate(self, session: Session, scope: str, count: int) -> list[int]: ...
 
+    def index_one_version(self, session: Session, scope: str, entries: Entries, now: datetime) -> int | None:
+        """Write `entries` (at most one version's worth) under a version taken in the same statement and
+        return it, or None when this allocator cannot (nothing written: `record` takes the general path)."""
+        ...
+
     def marks(self, session: Session, scopes: list[str]) -> dict[str, ScopeMark]: ...
 
 
@@ -92,7 +98,36 @@ _BUMP = (
 )
 
 
+# PostgreSQL: a scope's counter bumped and its change-index rows written in one statement, where a push
+# took two round trips. The counter's row lock is taken by the UPDATE as before and held to commit.
+_BUMP_AND_INDEX = text(
+    """WITH bumped AS (
+        UPDATE counters SET version = version + 1 WHERE scope = :scope RETURNING version
+    )
+    INSERT INTO change_index (scope, entity_type, entity_id, version, op, changed_at)
+    SELECT :scope, t.entity_type, t.entity_id, bumped.version, t.op, :now
+    FROM bumped, unnest(CAST(:types AS varchar[]), CAST(:ids AS varchar[]), CAST(:ops AS varchar[]))
+        AS t(entity_type, entity_id, op)
+    ON CONFLICT (scope, entity_type, entity_id)
+    DO UPDATE SET version = excluded.version, op = excluded.op, changed_at = excluded.changed_at
+    RETURNING version"""
+).bindparams(bindparam("now", type_=ChangeIndex.__table__.c.changed_at.type))
+
+
 class CounterAllocator:
+    def index_one_version(self, session: Session, scope: str, entries: Entries, now: datetime) -> int | None:
+        if session.get_bind().dialect.name != "postgresql":
+            return None
+        params = {
+            "scope": scope,
+            "now": now,
+            "types": [entity_type for (entity_type, _id), _op in entries],
+            "ids": [entity_id for (_type, entity_id), _op in entries],
+            "ops": [op for _key, op in entries],
+        }
+        version = session.execute(_BUMP_AND_INDEX, params).scalar()
+        return None if version is None else int(version)  # None: no counter yet for this scope
+
     def allocate(self, session: Session, scope: str, count: int) -> list[int]:
         params = {"b_scope": scope, "b_count": count}
         last = session.execute(_BUMP, params).scalar_one_or_none()
@@ -116,49 +151,16 @@ def ensure_scope(session: Session, scope: str) -> None:
     insert_ignore(session, Counter, {"scope": scope, "version": 0, "pruned_through": 0}, ["scope"])
 
 
-# PostgreSQL: a scope's counter bumped and its change-index rows written in one statement, where a push
-# took two round trips. The counter's row lock is taken by the UPDATE as before and held to commit.
-_BUMP_AND_INDEX = text(
-    """WITH bumped AS (
-        UPDATE counters SET version = version + 1 WHERE scope = :scope RETURNING version
-    )
-    INSERT INTO change_index (scope, entity_type, entity_id, version, op, changed_at)
-    SELECT :scope, t.entity_type, t.entity_id, bumped.version, t.op, :now
-    FROM bumped, unnest(CAST(:types AS varchar[]), CAST(:ids AS varchar[]), CAST(:ops AS varchar[]))
-        AS t(entity_type, entity_id, op)
-    ON CONFLICT (scope, entity_type, entity_id)
-    DO UPDATE SET version = excluded.version, op = excluded.op, changed_at = excluded.changed_at
-    RETURNING version"""
-).bindparams(bindparam("now", type_=ChangeIndex.__table__.c.changed_at.type))
-
-
-def _bump_and_index(
-    session: Session, scope: str, entries: list[tuple[tuple[str, str], str]], now: datetime
-) -> int | None:
-    """The version given to `entries` (at most one version's worth), or None when the scope has no
-    counter yet (nothing was written: the caller creates it and takes the general path)."""
-    params = {
-        "scope": scope,
-        "now": now,
-        "types": [entity_type for (entity_type, _id), _op in entries],
-        "ids": [entity_id for (_type, entity_id), _op in entries],
-        "ops": [op for _key, op in entries],
-    }
-    version = session.execute(_BUMP_AND_INDEX, params).scalar()
-    return None if version is None else int(version)
-
-
 def record(session: Session, changes: ChangeSet, *, now: datetime) -> dict[str, int]:
     """Give the changes versions and write them to the change index. Call last, inside the writing
     transaction; returns the highest version used per scope."""
     highest: dict[str, int] = {}
-    fused = type(ALLOCATOR) is CounterAllocator and session.get_bind().dialect.name == "postgresql"
     for scope in sorted(changes.by_scope):  # one lock order for every writer: no deadlock on counters
         entries = sorted(changes.by_scope[scope].items())
         if not entries:
             continue
-        if fused and len(entries) <= VERSION_ROWS_MAX:
-            version = _bump_and_index(session, scope, entries, now)
+        if len(entries) <= VERSION_ROWS_MAX:
+            version = ALLOCATOR.index_one_version(session, scope, entries, now)
             if version is not None:
                 highest[scope] = version
                 continue
