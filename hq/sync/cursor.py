@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any
 
+import orjson
+
 CURSOR_VERSION = 1
 MAC_BYTES = 16
 
@@ -61,11 +63,11 @@ def _verified(key: bytes, text: str) -> dict[str, Any]:
         body, mac = _b64d(body_text), _b64d(mac_text)
     except (binascii.Error, ValueError) as exc:
         raise CursorInvalid("encoding") from exc
-    if not hmac.compare_digest(hmac.new(key, body, sha256).digest()[:MAC_BYTES], mac):
+    if not hmac.compare_digest(hmac.digest(key, body, sha256)[:MAC_BYTES], mac):
         raise CursorInvalid("signature")
     try:
-        raw = json.loads(body)
-    except ValueError as exc:
+        raw = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
         raise CursorInvalid("content") from exc
     if not isinstance(raw, dict):
         raise CursorInvalid("content")
