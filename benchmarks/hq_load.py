@@ -416,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--devices", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--client-procs", type=int, default=2, help="client processes (default: 2)")
-    parser.add_argument("--members-per-device", type=int, default=600)
+    parser.add_argument("--members-per-device", type=int, default=1500)
     parser.add_argument("--push-rate", type=float, default=300.0, help="pushes/s offered in the push@ phase")
     parser.add_argument("--pg", default=os.environ.get("GUIDEDESK_TEST_PG_URL", DEFAULT_PG))
     parser.add_argument("--out", type=Path, help="append the results table to this markdown file")
