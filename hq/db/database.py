@@ -18,7 +18,8 @@ two ways to read with one statement.
   here: ~0.15 ms driver, ~0.35 ms Core, ~0.5 ms Session), which at a thousand idle pulls a second is
   most of a core.
 
-Nothing here keeps state between requests beyond the connection pool: several workers are safe.
+Nothing here keeps state between requests beyond the connection pool and the event loop's own connection
+(`fetch_inline`): several workers are safe.
 """
 
 from __future__ import annotations
@@ -165,8 +166,7 @@ class HqDatabase:
         if self._inline is None:
             self._inline = make_engine(self.url, pool_size=1, inline=True)
         engine = self._inline
-        sql, order = lookup.compiled(engine)
-        args: Any = tuple(params[name] for name in order) if order is not None else params
+        sql, args = lookup.bound(engine, params)
         try:
             if self._held is None:
                 self._held = engine.raw_connection()
@@ -185,8 +185,7 @@ class HqDatabase:
             held.invalidate()  # a broken connection is not lent again
 
     def _fetch(self, engine: Engine, lookup: Lookup, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        sql, order = lookup.compiled(engine)
-        args: Any = tuple(params[name] for name in order) if order is not None else params
+        sql, args = lookup.bound(engine, params)
         pooled = engine.raw_connection()
         try:
             driver: Any = pooled.driver_connection
@@ -223,6 +222,11 @@ class Lookup:
             order = tuple(compiled.positiontup or ()) if compiled.positional else None
             self._compiled[name] = (str(compiled), order)
         return self._compiled[name]
+
+    def bound(self, engine: Engine, params: dict[str, Any]) -> tuple[str, Any]:
+        """The SQL text and `params` as the driver takes them (a tuple when its style is positional)."""
+        sql, order = self.compiled(engine)
+        return sql, tuple(params[name] for name in order) if order is not None else params
 
 
 ALIVE = Lookup(text("SELECT 1"))  # the health check: is the database answering at all
