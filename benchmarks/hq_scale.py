@@ -2,7 +2,8 @@
 when HQ holds 10,000 stores × 1,000 members as when it holds 3 stores?
 
     .venv/bin/python -m benchmarks.hq_scale [--stores 10000] [--members-per-store 1000] \
-        [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] [--out docs/benchmarks-hq.md]
+        [--shape one-tag|demo] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] \
+        [--out docs/benchmarks-hq.md]
 
 1. A scratch PostgreSQL database (dropped at the end) is seeded by `hq.demo` with 3 stores of
    `--members-per-store` members, served by `guidedesk-hq serve` (1 worker) on 127.0.0.1, and three tills
@@ -12,7 +13,8 @@ when HQ holds 10,000 stores × 1,000 members as when it holds 3 stores?
    the median and p99 latency, and HQ's CPU per request (the server process, /proc).
 3. The database grows to `--stores` stores: the other stores are written straight into the tables in SQL
    (`generate_series`, ~30 seconds per million members here) with the shape a store takes: members with a
-   card code and one tag each, five guides and five tills per store, the change-index rows and
+   card code and one tag each (`--shape demo`: 1-8 tags, 4.5 on average, and 60 % bound to one of the
+   store's guides, as `hq.demo` makes them), five guides and five tills per store, the change-index rows and
    counters of every store scope, and removes: a tag taken off one member in ten, over 180 days. Triggers
    are off for this load, so the filler stores have no dashboard roll-ups (nothing measured reads them).
    ANALYZE, then step 2 again on the same tills, the same server.
@@ -242,7 +244,12 @@ _ID = "'f0000000-0000-4000-8' || {kind} || '00-' || lpad(to_hex({n}), 12, '0')"
 _STORE = _ID.format(kind="1", n="s")
 _MEMBER = _ID.format(kind="2", n="(s::bigint * :m + i)")
 _CODE = "'F' || lpad((s::bigint * :m + i)::text, 11, '0')"
-_TAG = "_tags.ids[1 + i % array_length(_tags.ids, 1)]"  # one tag each, spread over the chain's tags
+# :tags_max tags at most a member (member i has 1 + i % :tags_max of them, distinct while the chain has at
+# least that many tags), spread over the chain's tags; member i is bound when i % 5 < :bound_fifths.
+_TAG = "_tags.ids[1 + (i + k) % array_length(_tags.ids, 1)]"
+_TAGS_OF = "generate_series(1, :m) i, generate_series(1, :tags_max) k WHERE k <= 1 + i % :tags_max"
+_BINDING = _ID.format(kind="5", n="(s::bigint * :m + i)")
+_BOUND = "generate_series(1, :m) i WHERE i % 5 < :bound_fifths"
 _TAGS = "CREATE TEMP TABLE _tags ON COMMIT DROP AS SELECT array_agg(id ORDER BY id) AS ids FROM tags"
 _FILL = [
     f"""INSERT INTO stores (id, code, name, active, created_at)
@@ -269,7 +276,11 @@ _FILL = [
         FROM generate_series(:first, :first + :n - 1) s, generate_series(1, :m) i""",
     f"""INSERT INTO member_tags (member_id, tag_id, added_at)
         SELECT {_MEMBER}, {_TAG}, now()
-        FROM _tags, generate_series(:first, :first + :n - 1) s, generate_series(1, :m) i""",
+        FROM _tags, generate_series(:first, :first + :n - 1) s, {_TAGS_OF}""",
+    f"""INSERT INTO bindings (id, member_id, guide_id, store_id, active, bound_at)
+        SELECT {_BINDING}, {_MEMBER}, {_ID.format(kind="3", n="(s::bigint * 5 + 1 + i % 5)")}, {_STORE}, true,
+               now() - make_interval(days => (i % 365))
+        FROM generate_series(:first, :first + :n - 1) s, {_BOUND}""",
     f"""INSERT INTO change_index (scope, entity_type, entity_id, version, op, changed_at)
         SELECT 'store:' || {_STORE}, t.entity_type, t.entity_id, 1, 'put', now()
         FROM _tags, generate_series(:first, :first + :n - 1) s
@@ -279,7 +290,8 @@ _FILL = [
                 FROM generate_series(1, 5) g
             UNION ALL SELECT 'member', {_MEMBER} FROM generate_series(1, :m) i
             UNION ALL SELECT 'member_code', {_CODE} FROM generate_series(1, :m) i
-            UNION ALL SELECT 'member_tag', {_MEMBER} || ':' || {_TAG} FROM generate_series(1, :m) i
+            UNION ALL SELECT 'member_tag', {_MEMBER} || ':' || {_TAG} FROM {_TAGS_OF}
+            UNION ALL SELECT 'binding', {_BINDING} FROM {_BOUND}
         ) AS t(entity_type, entity_id)""",
     # Tags taken off over the last 180 days, :m / 10 removes per store, the oldest
     # first in version order, so half are past the 90-day retention when the prune is measured.
@@ -292,8 +304,13 @@ _FILL = [
 ]
 
 
-def _fill(url: str, stores: int, members: int, *, batch: int = 250) -> float:
+# --shape: (tags a member at most, fifths of the members bound)
+SHAPES = {"one-tag": (1, 0), "demo": (8, 3)}
+
+
+def _fill(url: str, stores: int, members: int, shape: str, *, batch: int = 250) -> float:
     """Stores 1..`stores` of filler, in batches of `batch` stores, each batch one transaction."""
+    tags_max, bound_fifths = SHAPES[shape]
     engine = create_engine(url)
     started = time.monotonic()
     try:
@@ -306,7 +323,9 @@ def _fill(url: str, stores: int, members: int, *, batch: int = 250) -> float:
                 conn.execute(text("SET LOCAL session_replication_role = replica"))
                 conn.execute(text(_TAGS))
                 for statement in _FILL:
-                    conn.execute(text(statement), {"first": first, "n": n, "m": members})
+                    params = {"first": first, "n": n, "m": members}
+                    params |= {"tags_max": tags_max, "bound_fifths": bound_fifths}
+                    conn.execute(text(statement), params)
             done = first + n - 1
             rate = done * members / (time.monotonic() - started)
             print(f"filler: {done:,}/{stores:,} stores ({rate:,.0f} members/s)", file=sys.stderr, flush=True)
@@ -369,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stores", type=int, default=10_000)
     parser.add_argument("--members-per-store", type=int, default=1_000)
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="one-tag", help="the filler stores' shape")
     parser.add_argument("--pg", default=os.environ.get("GUIDEDESK_TEST_PG_URL", DEFAULT_PG))
     parser.add_argument("--out", type=Path, help="append the report to this markdown file")
     args = parser.parse_args(argv)
@@ -380,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         small = _round(port, pid, tills)
         small_prune = _prune(url)
         print("3 stores measured; filling …", file=sys.stderr, flush=True)
-        fill_s = _fill(url, stores - 3, members)
+        fill_s = _fill(url, stores - 3, members, args.shape)
         big_sizes = _sizes(url)
         big = _round(port, pid, tills)
         print("measured; pruning …", file=sys.stderr, flush=True)
@@ -391,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
         again = _round(port, pid, tills)
         again_prune = _prune(again_url)
     lines = [
-        f"**{small_sizes['stores']:,} stores → {big_sizes['stores']:,} stores**, {members:,} members each "
+        f"**{small_sizes['stores']:,} stores → {big_sizes['stores']:,} stores**, {members:,} members each, "
+        f"filler shape `{args.shape}` "
         f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, 1 worker, PostgreSQL, 2 cores; load average "
         f"{load[0]:.2f} before, {os.getloadavg()[0]:.2f} after; filler written in {fill_s / 60:.1f} min)",
         "",
