@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, text, update
 
 from contract.wire import Mutation
 from hq.db.database import HqDatabase, Lookup
@@ -102,3 +102,19 @@ def test_an_idle_pull_is_answered_when_the_event_loop_connection_breaks(hq: Hq) 
         assert answer.status_code == 200, answer.text
         assert answer.json()["changes"] == [] and answer.json()["cursor"] == device.cursor
     assert db._held is not None and db._held.driver_connection is not broken
+
+
+def test_the_event_loops_connection_holds_no_transaction_open_between_pulls(hq_pg: Hq) -> None:
+    """Catches the loop's kept connection leaving a transaction open after its read (as it would
+    without autocommit): every answer would still be right, but the transaction would keep its locks on
+    `devices` and `counters` for as long as the worker lives, and a migration's ALTER TABLE would wait
+    on it. Shown to fail with the inline engine's autocommit taken out."""
+    device = idle_device(hq_pg)
+    for _ in range(3):
+        assert device.pull(device.cursor).status_code == 200
+    held = hq_pg.runtime.db._held
+    assert held is not None
+    pid = held.driver_connection.info.backend_pid
+    with hq_pg.runtime.db.lookup() as s:
+        state = s.execute(text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar()
+    assert state == "idle", state
