@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -113,6 +114,7 @@ class HqDatabase:
         self._inline: Engine | None = None  # made on first use: only a serving worker needs it
         self._held: PoolProxiedConnection | None = None  # fetch_inline's connection, kept checked out,
         self._held_cursor: Any = None  # and its cursor (psycopg makes a new one per connection.execute)
+        self._held_lock = threading.Lock()
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -167,6 +169,10 @@ class HqDatabase:
             self._inline = make_engine(self.url, pool_size=1, inline=True)
         engine = self._inline
         sql, args = lookup.bound(engine, params)
+        # One loop per process under uvicorn; a second (a test's client beside a live server) finds the
+        # connection busy and takes the threadpool way rather than share its cursor or wait on the loop.
+        if not self._held_lock.acquire(blocking=False):
+            return None
         try:
             if self._held is None:
                 self._held = engine.raw_connection()
@@ -178,6 +184,8 @@ class HqDatabase:
             log.warning("inline lookup failed, answering through the threadpool: %s", describe(exc))
             self._drop_held()
             return None
+        finally:
+            self._held_lock.release()
 
     def _drop_held(self) -> None:
         if self._held is not None:

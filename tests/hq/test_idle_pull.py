@@ -6,11 +6,13 @@ Each of these tests was run against an `idle_page` with the check it names remov
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text, update
+from sqlalchemy import Integer, bindparam, event, text, update
 
 from contract.wire import Mutation
 from hq.db.database import HqDatabase, Lookup
@@ -118,3 +120,31 @@ def test_the_event_loops_connection_holds_no_transaction_open_between_pulls(hq_p
     with hq_pg.runtime.db.lookup() as s:
         state = s.execute(text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar()
     assert state == "idle", state
+
+
+def test_a_second_event_loop_does_not_wait_on_the_firsts_read(hq_pg: Hq) -> None:
+    """Two event loops in one process (a test's client beside a live server) share the kept connection.
+    Catches the second one waiting for the first's read to finish, stalling its loop, or sharing its
+    cursor: it must take the threadpool way at once, and the first read its own rows (shown to fail
+    without the lock in fetch_inline: the second call waited for the first's statement)."""
+    db = hq_pg.runtime.db
+    slow = Lookup(text("SELECT :n AS n FROM pg_sleep(0.6)").bindparams(bindparam("n", type_=Integer)))
+    quick = Lookup(text("SELECT :n AS n").bindparams(bindparam("n", type_=Integer)))
+    assert db.fetch_inline(quick, {"n": 0}) == [(0,)]  # the connection is open and kept
+    assert db._held is not None
+    pid = db._held.driver_connection.info.backend_pid
+    first: list[Any] = []
+    reading = threading.Thread(target=lambda: first.append(db.fetch_inline(slow, {"n": 1})))
+    reading.start()
+    running = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid AND query LIKE '%pg_sleep%'")
+    deadline = time.monotonic() + 0.5  # the inline statements time out at 1 s
+    while time.monotonic() < deadline:  # until the first loop's statement is running at the server
+        with db.lookup() as s:
+            if s.execute(running, {"pid": pid}).scalar():
+                break
+    started = time.monotonic()
+    second = db.fetch_inline(quick, {"n": 2})
+    waited = time.monotonic() - started
+    reading.join()
+    assert second is None and waited < 0.1, (second, waited)
+    assert first == [[(1,)]]
