@@ -49,6 +49,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks.output import publish
+
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET_S, BUDGET_ROWS_S, BUDGET_RSS_MB = 10.0, 70_000.0, 400.0
 CHILD_TIMEOUT_S = 600
@@ -416,11 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.pg and args.hq_dir:
         parser.error("--hq-dir keeps a SQLite HQ; it does not go with --pg")
-    text = benchmark(args)
-    print(text)
-    if args.out:
-        with open(args.out, "a", encoding="utf-8") as f:
-            f.write(text + "\n")
+    publish(benchmark(args), args.out)
     return 0
 
 

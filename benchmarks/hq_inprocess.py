@@ -36,6 +36,7 @@ import orjson
 from sqlalchemy import create_engine, select, text
 
 from benchmarks.hq_load import DEFAULT_PG, _scratch_db
+from benchmarks.output import publish
 from contract.wire import Mutation, payload_sha256
 
 MAX_PULLS, MAX_PUSHES, MAX_ROUNDS = 200_000, 5_000, 20
@@ -240,11 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         _row("bind push", push_rounds),
         "",
     ]
-    report = "\n".join(lines)
-    print(report)
-    if args.out:
-        with args.out.open("a", encoding="utf-8") as f:
-            f.write(report + "\n")
+    publish("\n".join(lines), args.out)
     return 0
 
 

@@ -57,6 +57,7 @@ import orjson
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from benchmarks.output import publish
 from contract.wire import Mutation, payload_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -465,10 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     for p in phases:
         if p.errors:
             print(f"{p.name} errors: {dict(p.errors)}", file=sys.stderr)
-    print("\n".join(table))
-    if args.out:
-        with args.out.open("a", encoding="utf-8") as f:
-            f.write("\n".join(table) + "\n")
+    publish("\n".join(table), args.out)
     return 0
 
 

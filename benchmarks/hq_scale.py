@@ -57,6 +57,7 @@ from benchmarks.hq_load import (
     _tree_cpu_seconds,
     _wait_up,
 )
+from benchmarks.output import publish
 
 MAX_STORES = 20_000
 IDLE_PULLS, PAGES, PUSHES = 2_000, 60, 300
@@ -435,11 +436,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| database | {small_sizes['db']} | {big_sizes['db']} |",
         "",
     ]
-    report = "\n".join(lines)
-    print(report)
-    if args.out:
-        with args.out.open("a", encoding="utf-8") as f:
-            f.write(report + "\n")
+    publish("\n".join(lines), args.out)
     return 0
 
 
