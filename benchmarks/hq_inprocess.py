@@ -22,20 +22,20 @@ import asyncio
 import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, text
 
-from benchmarks.hq_load import DEFAULT_PG, _scratch_db
+from benchmarks.hq_load import DEFAULT_PG
+from benchmarks.hq_scale import enrollment, seeded_hq
 from benchmarks.output import publish
 from contract.wire import Mutation, payload_sha256
 
@@ -148,34 +148,14 @@ class Till:
 
 @contextmanager
 def _till(server: str, members: int) -> Iterator[tuple[Till, Backends]]:
-    """A migrated scratch database with a 1-store demo chain, the app over it, and one enrolled till
-    that has pulled everything."""
+    """A migrated scratch database with a 1-store demo chain, the app over it, and a till of that store
+    with its enrollment code (it enrolls and catches up in `_measure`)."""
     from hq.app import create_app
-    from hq.config import Settings
-    from hq.db.database import make_engine
-    from hq.db.migrate import migrate
-    from hq.db.models import Binding, Guide, Member
-    from hq.demo import seed_demo
-    from hq.runtime import HqRuntime
-    from hq.services.devices import issue_enrollment_code
 
     with ExitStack() as stack:
-        url, drop = _scratch_db(server)
-        stack.callback(drop)
-        engine = make_engine(url, pool_size=1)
-        migrate(engine)
-        engine.dispose()
-        data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        runtime = HqRuntime.open(Settings(db_url=url, data_dir=data_dir))
-        stack.callback(runtime.close)
-        store = seed_demo(runtime, stores=1, members_per_store=members, seed=1).stores[0]
-        with runtime.db.write() as s:
-            code = issue_enrollment_code(s, store=store.id, now=runtime.now(), ttl=timedelta(hours=1)).code
-        with runtime.db.read() as s:
-            bound = select(Binding.member_id).where(Binding.active)
-            unbound = s.scalars(select(Member.id).where(Member.store_id == store.id, Member.id.not_in(bound)))
-            guide = s.scalar(select(Guide.id).where(Guide.store_id == store.id, Guide.active).limit(1))
-        till = Till(create_app(runtime.settings, runtime=runtime), code, str(guide), list(unbound))
+        url, runtime, demo = seeded_hq(stack, server, stores=1, members=members)
+        code, guide, unbound = enrollment(runtime, demo.stores[0].id)
+        till = Till(create_app(runtime.settings, runtime=runtime), code, guide, unbound)
         backends = Backends(url)
         stack.callback(backends.engine.dispose)
         yield till, backends

@@ -36,6 +36,7 @@ import http.client
 import os
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -337,33 +338,28 @@ def _fill(url: str, stores: int, members: int, shape: str, *, batch: int = 250) 
     return time.monotonic() - started
 
 
-@contextmanager
-def _hq(server: str, members: int) -> Iterator[tuple[str, int, int, list[Till]]]:
-    """A seeded 3-store HQ served on a free port, with one enrolled till per store."""
+def seeded_hq(stack: ExitStack, server: str, *, stores: int, members: int) -> tuple[str, Any, Any]:
+    """(database url, runtime, demo summary): a migrated scratch database on `server` with a demo chain,
+    and an HQ runtime over it; both undone when `stack` closes."""
     from hq.config import Settings
     from hq.db.database import make_engine
     from hq.db.migrate import migrate
     from hq.demo import seed_demo
     from hq.runtime import HqRuntime
 
-    with ExitStack() as stack:
-        url, drop = _scratch_db(server)
-        stack.callback(drop)
-        engine = make_engine(url, pool_size=1)
-        migrate(engine)
-        engine.dispose()
-        runtime = HqRuntime.open(Settings(db_url=url, data_dir=Path(os.environ.get("TMPDIR", "/tmp"))))
-        stack.callback(runtime.close)
-        demo = seed_demo(runtime, stores=3, members_per_store=members, seed=1)
-        port = _free_port()
-        process = _start_hq(url, port, 1)
-        stack.callback(_stop, process)
-        _wait_up(f"http://127.0.0.1:{port}/v1/health", process)
-        tills = [_enroll(runtime, port, store.id) for store in demo.stores]
-        yield url, port, process.pid, tills
+    url, drop = _scratch_db(server)
+    stack.callback(drop)
+    engine = make_engine(url, pool_size=1)
+    migrate(engine)
+    engine.dispose()
+    data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+    runtime = HqRuntime.open(Settings(db_url=url, data_dir=data_dir))
+    stack.callback(runtime.close)
+    return url, runtime, seed_demo(runtime, stores=stores, members_per_store=members, seed=1)
 
 
-def _enroll(runtime: Any, port: int, store_id: str) -> Till:
+def enrollment(runtime: Any, store_id: str) -> tuple[str, str, list[str]]:
+    """(enrollment code, an active guide, the unbound members) of a store, for a till to enroll and bind."""
     from sqlalchemy import select
 
     from hq.db.models import Binding, Guide, Member
@@ -373,10 +369,26 @@ def _enroll(runtime: Any, port: int, store_id: str) -> Till:
         code = issue_enrollment_code(s, store=store_id, now=runtime.now(), ttl=timedelta(hours=1)).code
     with runtime.db.read() as s:
         bound = select(Binding.member_id).where(Binding.active)
-        unbound = list(
-            s.scalars(select(Member.id).where(Member.store_id == store_id, Member.id.not_in(bound)))
-        )
+        unbound = s.scalars(select(Member.id).where(Member.store_id == store_id, Member.id.not_in(bound)))
         guide = s.scalar(select(Guide.id).where(Guide.store_id == store_id, Guide.active).limit(1))
+        return code, str(guide), list(unbound)
+
+
+@contextmanager
+def _hq(server: str, members: int) -> Iterator[tuple[str, int, int, list[Till]]]:
+    """A seeded 3-store HQ served on a free port, with one enrolled till per store."""
+    with ExitStack() as stack:
+        url, runtime, demo = seeded_hq(stack, server, stores=3, members=members)
+        port = _free_port()
+        process = _start_hq(url, port, 1)
+        stack.callback(_stop, process)
+        _wait_up(f"http://127.0.0.1:{port}/v1/health", process)
+        tills = [_enroll(runtime, port, store.id) for store in demo.stores]
+        yield url, port, process.pid, tills
+
+
+def _enroll(runtime: Any, port: int, store_id: str) -> Till:
+    code, guide, unbound = enrollment(runtime, store_id)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     conn.request("POST", "/v1/enroll", body=orjson.dumps({"code": code, "hostname": "scale"}),
                  headers={"Content-Type": "application/json"})  # fmt: skip
