@@ -50,7 +50,7 @@ def _b64d(text: str) -> bytes:
 
 def _sign(key: bytes, fields: dict[str, object]) -> str:
     body = json.dumps(fields, separators=(",", ":"), sort_keys=True).encode()
-    mac = hmac.new(key, body, sha256).digest()[:MAC_BYTES]
+    mac = hmac.digest(key, body, sha256)[:MAC_BYTES]
     return _b64e(body) + "." + _b64e(mac)
 
 
